@@ -1,0 +1,1 @@
+package dev.hako.cli; public class Main { public static void main(String[] a){} }
