@@ -1,1 +1,168 @@
-package dev.hako.cli; public class Main { public static void main(String[] a){} }
+package dev.hako.cli;
+
+import dev.hako.BuildInfo;
+import dev.hako.config.ConfigException;
+import dev.hako.config.ConfigLoader;
+import dev.hako.config.HakoConfig;
+import dev.hako.cri.v1.RuntimeCondition;
+import dev.hako.cri.v1.RuntimeHandler;
+import dev.hako.cri.v1.StatusRequest;
+import dev.hako.cri.v1.StatusResponse;
+import dev.hako.cri.v1.VersionRequest;
+import dev.hako.cri.v1.VersionResponse;
+import dev.hako.daemon.Daemon;
+import dev.hako.daemon.StartupException;
+import dev.hako.json.Json;
+import dev.hako.log.Level;
+import dev.hako.log.Log;
+import io.grpc.StatusRuntimeException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** The {@code hako} command: {@code daemon}, and the client commands {@code version} and {@code info}. */
+public final class Main {
+    static final int OK = 0;
+    static final int FAILED = 1;
+    static final int USAGE = 2;
+
+    private static final String USAGE_TEXT = """
+            Usage: hako COMMAND [OPTIONS]
+
+            Commands:
+              daemon    serve the CRI on the configured unix socket until SIGTERM/SIGINT
+                          --config FILE       configuration (default /etc/hako/hako.toml, if present)
+                          --log-level LEVEL   error, warn, info, debug or trace (overrides log_level)
+              version   print the client's and the running daemon's versions
+              info      print the daemon's status: conditions, runtime handlers, effective config
+                          --socket PATH       CRI socket to ask (default: from the config, /run/hako/hako.sock)
+                          --config FILE       read the socket path from this configuration
+            """;
+
+    private Main() {}
+
+    public static void main(String[] argv) {
+        System.exit(run(Arrays.asList(argv), System.out, System.err));
+    }
+
+    static int run(List<String> argv, PrintStream out, PrintStream err) {
+        if (argv.isEmpty() || Set.of("-h", "--help", "help").contains(argv.getFirst())) {
+            (argv.isEmpty() ? err : out).print(USAGE_TEXT);
+            return argv.isEmpty() ? USAGE : OK;
+        }
+        List<String> rest = argv.subList(1, argv.size());
+        try {
+            return switch (argv.getFirst()) {
+                case "daemon" -> daemon(Args.parse(rest, Set.of("config", "log-level")), err);
+                case "version" -> version(Args.parse(rest, Set.of("config", "socket")), out, err);
+                case "info" -> info(Args.parse(rest, Set.of("config", "socket")), out, err);
+                case "--version" -> {
+                    out.println(BuildInfo.NAME + " " + BuildInfo.VERSION);
+                    yield OK;
+                }
+                default -> throw new Args.UsageException("unknown command \"" + argv.getFirst() + "\"");
+            };
+        } catch (Args.UsageException e) {
+            err.println("hako: " + e.getMessage());
+            err.print(USAGE_TEXT);
+            return USAGE;
+        }
+    }
+
+    private static int daemon(Args args, PrintStream err) {
+        Log.captureJavaUtilLogging();
+        HakoConfig config;
+        try {
+            config = loadConfig(args);
+            String flag = args.get("log-level");
+            if (flag != null) {
+                Level level = Level.parse(flag);
+                if (level == null) {
+                    throw new ConfigException("--log-level: \"" + flag + "\" is not one of " + Level.names());
+                }
+                config = config.withLogLevel(level);
+            }
+        } catch (ConfigException e) {
+            err.println("hako: invalid configuration: " + e.getMessage());
+            return StartupException.CONFIG_ERROR;
+        }
+        Log.setLevel(config.logLevel());
+        try {
+            new Daemon(config).run();
+            return OK;
+        } catch (StartupException e) {
+            Log.of("daemon").error("cannot start", "error", e.getMessage());
+            err.println("hako: " + e.getMessage());
+            return e.exitCode();
+        }
+    }
+
+    private static HakoConfig loadConfig(Args args) throws ConfigException {
+        String file = args.get("config");
+        return ConfigLoader.load(file == null ? null : Path.of(file));
+    }
+
+    /** The socket a client command talks to: --socket, else the configured one, else the default. */
+    private static Path clientSocket(Args args) throws ConfigException {
+        String socket = args.get("socket");
+        return socket != null ? Path.of(socket) : loadConfig(args).socket();
+    }
+
+    private static int version(Args args, PrintStream out, PrintStream err) {
+        out.println("Client:");
+        out.println("  Version:        " + BuildInfo.VERSION);
+        return withClient(args, err, client -> {
+            VersionResponse v = client.runtime().version(VersionRequest.newBuilder().setVersion("v1").build());
+            out.println("Server:");
+            out.println("  RuntimeName:    " + v.getRuntimeName());
+            out.println("  RuntimeVersion: " + v.getRuntimeVersion());
+            out.println("  RuntimeApiVersion: " + v.getRuntimeApiVersion());
+        });
+    }
+
+    private static int info(Args args, PrintStream out, PrintStream err) {
+        return withClient(args, err, client -> {
+            StatusResponse s = client.runtime().status(StatusRequest.newBuilder().setVerbose(true).build());
+            out.println("Conditions:");
+            for (RuntimeCondition c : s.getStatus().getConditionsList()) {
+                out.printf("  %-13s %-5s %s%s%n", c.getType(), c.getStatus(), c.getReason(),
+                        c.getMessage().isEmpty() ? "" : ": " + c.getMessage());
+            }
+            out.println("Runtime handlers:");
+            for (RuntimeHandler h : s.getRuntimeHandlersList()) {
+                out.printf("  %-13s recursive_read_only_mounts=%s user_namespaces=%s%n",
+                        h.getName().isEmpty() ? "\"\" (default)" : h.getName(),
+                        h.getFeatures().getRecursiveReadOnlyMounts(), h.getFeatures().getUserNamespaces());
+            }
+            for (Map.Entry<String, String> e : new TreeMap<>(s.getInfoMap()).entrySet()) {
+                out.println(e.getKey() + ":");
+                out.println(Json.pretty(e.getValue()).indent(2).stripTrailing());
+            }
+        });
+    }
+
+    private interface ClientAction {
+        void run(CriClient client);
+    }
+
+    private static int withClient(Args args, PrintStream err, ClientAction action) {
+        Path socket;
+        try {
+            socket = clientSocket(args);
+        } catch (ConfigException e) {
+            err.println("hako: invalid configuration: " + e.getMessage());
+            return USAGE;
+        }
+        try (CriClient client = new CriClient(socket)) {
+            action.run(client);
+            return OK;
+        } catch (StatusRuntimeException e) {
+            err.println("hako: " + socket + ": " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+            return FAILED;
+        }
+    }
+}

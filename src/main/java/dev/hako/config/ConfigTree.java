@@ -1,0 +1,73 @@
+package dev.hako.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The effective configuration as a tree keyed exactly like hako.toml, for {@code Status} verbose
+ * info and {@code hako info}: what an operator reads back is what they would write.
+ */
+public final class ConfigTree {
+    private ConfigTree() {}
+
+    public static Map<String, Object> of(HakoConfig c) {
+        Map<String, Object> top = new LinkedHashMap<>();
+        top.put("socket", c.socket().toString());
+        top.put("root", c.root().toString());
+        top.put("state", c.state().toString());
+        top.put("log_level", c.logLevel().label());
+        top.put("runtime", runtime(c.runtime()));
+        top.put("image", image(c.image()));
+        Map<String, Object> network = new LinkedHashMap<>();
+        network.put("cni_conf_dir", c.network().cniConfDir().toString());
+        network.put("cni_bin_dirs", c.network().cniBinDirs().stream().map(Object::toString).toList());
+        top.put("network", network);
+        top.put("stream", Map.of("address", c.stream().address(), "port", c.stream().port()));
+        top.put("metrics", Map.of("address", c.metrics().address()));
+        return top;
+    }
+
+    private static Map<String, Object> runtime(RuntimeSettings r) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("default_handler", r.defaultHandler());
+        out.put("cgroup_driver", r.cgroupDriver().key());
+        out.put("conmon", r.conmon().toString());
+        out.put("pause_image", r.pauseImage());
+        Map<String, Object> handlers = new LinkedHashMap<>();
+        for (HandlerConfig h : sortedHandlers(r)) {
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("path", h.path().toString());
+            one.put("root", h.root().toString());
+            one.put("args", h.args());
+            handlers.put(h.name(), one);
+        }
+        out.put("handlers", handlers);
+        return out;
+    }
+
+    private static Map<String, Object> image(ImageSettings i) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("max_concurrent_downloads", i.maxConcurrentDownloads());
+        Map<String, Object> registries = new LinkedHashMap<>();
+        i.registries().keySet().stream().sorted().forEach(host -> {
+            RegistryConfig r = i.registries().get(host);
+            Map<String, Object> one = new LinkedHashMap<>();
+            one.put("mirrors", r.mirrors().stream().map(Object::toString).toList());
+            one.put("insecure", r.insecure());
+            one.put("ca_file", r.caFile() == null ? "" : r.caFile().toString());
+            one.put("fallback", r.fallback());
+            registries.put(host, one);
+        });
+        out.put("registries", registries);
+        return out;
+    }
+
+    /** The default handler first, then the others by name: the order Status and info report. */
+    public static List<HandlerConfig> sortedHandlers(RuntimeSettings r) {
+        return r.handlers().values().stream()
+                .sorted((a, b) -> a.name().equals(r.defaultHandler()) ? -1
+                        : b.name().equals(r.defaultHandler()) ? 1 : a.name().compareTo(b.name()))
+                .toList();
+    }
+}

@@ -1,0 +1,33 @@
+package dev.hako.cri;
+
+import dev.hako.log.Level;
+import dev.hako.log.Log;
+import io.grpc.ForwardingServerCall;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+
+/** One log line per finished CRI call: debug when it succeeded, warn when it failed (UNIMPLEMENTED at debug). */
+public final class CallLog implements ServerInterceptor {
+    private static final Log LOG = Log.of("cri");
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        long start = System.nanoTime();
+        String rpc = call.getMethodDescriptor().getBareMethodName();
+        return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+            @Override
+            public void close(Status status, Metadata trailers) {
+                Level level = status.isOk() || status.getCode() == Status.Code.UNIMPLEMENTED ? Level.DEBUG : Level.WARN;
+                if (Log.enabled(level)) {
+                    long micros = (System.nanoTime() - start) / 1000;
+                    LOG.log(level, "call finished", "rpc", rpc, "code", status.getCode(), "micros", micros,
+                            "error", status.getDescription() == null ? "" : status.getDescription());
+                }
+                super.close(status, trailers);
+            }
+        }, headers);
+    }
+}

@@ -1,0 +1,21 @@
+package dev.hako.cri;
+
+import dev.hako.config.HakoConfig;
+import dev.hako.cri.v1.ImageServiceGrpc;
+import dev.hako.cri.v1.RuntimeServiceGrpc;
+import dev.hako.network.NetworkState;
+import dev.hako.oci.RuntimeHandlers;
+import io.grpc.ServerServiceDefinition;
+import java.util.List;
+
+/** The CRI's RuntimeService and ImageService, assembled from their RPC groups. */
+public final class CriServices {
+    private CriServices() {}
+
+    public static List<ServerServiceDefinition> create(HakoConfig config, RuntimeHandlers handlers, NetworkState network) {
+        RpcBinder runtime = new RpcBinder(RuntimeServiceGrpc.getServiceDescriptor());
+        new RuntimeInfoRpcs(config, handlers, network).bind(runtime);
+        RpcBinder image = new RpcBinder(ImageServiceGrpc.getServiceDescriptor());
+        return List.of(runtime.build(), image.build());
+    }
+}

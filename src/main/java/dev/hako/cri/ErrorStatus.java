@@ -1,0 +1,36 @@
+package dev.hako.cri;
+
+import dev.hako.error.HakoException;
+import dev.hako.log.Log;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+
+/** Maps what the domain throws to the gRPC status the kubelet sees; nothing else leaks out unclassified. */
+final class ErrorStatus {
+    private static final Log LOG = Log.of("cri");
+
+    private ErrorStatus() {}
+
+    static StatusRuntimeException of(String rpc, Throwable t) {
+        if (t instanceof StatusRuntimeException s) {
+            return s;
+        }
+        if (t instanceof HakoException h) {
+            Status status = switch (h.kind()) {
+                case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+                case NOT_FOUND -> Status.NOT_FOUND;
+                case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
+                case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+                case UNAVAILABLE -> Status.UNAVAILABLE;
+                case INTERNAL -> Status.INTERNAL;
+            };
+            if (h.kind() == HakoException.Kind.INTERNAL) {
+                LOG.error("request failed", "rpc", rpc, "error", h.getMessage());
+            }
+            return status.withDescription(h.getMessage()).withCause(h).asRuntimeException();
+        }
+        // a bug or an unexpected environment failure: say which call, keep the detail in our log
+        LOG.error("request failed unexpectedly", "rpc", rpc, "error", t.toString());
+        return Status.INTERNAL.withDescription(rpc + " failed: " + t).withCause(t).asRuntimeException();
+    }
+}

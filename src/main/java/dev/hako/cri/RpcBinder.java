@@ -1,0 +1,66 @@
+package dev.hako.cri;
+
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.Status;
+import io.grpc.stub.ServerCalls;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Assembles one gRPC service from several RPC groups. Each group binds the methods it implements;
+ * every method nobody bound answers UNIMPLEMENTED naming itself, so a kubelet or crictl calling an
+ * RPC whose issue has not landed gets a precise answer instead of a generic "method not found".
+ */
+public final class RpcBinder {
+    private final ServiceDescriptor descriptor;
+    private final Map<String, ServerCallHandler<?, ?>> bound = new HashMap<>();
+
+    public RpcBinder(ServiceDescriptor descriptor) {
+        this.descriptor = descriptor;
+    }
+
+    /** Binds a unary RPC to a plain function; exceptions become statuses through {@link ErrorStatus}. */
+    public <Q, R> RpcBinder unary(MethodDescriptor<Q, R> method, Function<Q, R> handler) {
+        String rpc = method.getBareMethodName();
+        ServerCallHandler<Q, R> call = ServerCalls.asyncUnaryCall((request, response) -> {
+            R result;
+            try {
+                result = handler.apply(request);
+            } catch (Throwable t) {
+                response.onError(ErrorStatus.of(rpc, t));
+                return;
+            }
+            response.onNext(result);
+            response.onCompleted();
+        });
+        if (bound.putIfAbsent(method.getFullMethodName(), call) != null) {
+            throw new IllegalStateException(method.getFullMethodName() + " bound twice");
+        }
+        return this;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public ServerServiceDefinition build() {
+        ServerServiceDefinition.Builder service = ServerServiceDefinition.builder(descriptor);
+        for (MethodDescriptor<?, ?> method : descriptor.getMethods()) {
+            ServerCallHandler handler = bound.get(method.getFullMethodName());
+            service.addMethod((MethodDescriptor) method, handler != null ? handler : unimplemented(method));
+        }
+        return service.build();
+    }
+
+    private static <Q, R> ServerCallHandler<Q, R> unimplemented(MethodDescriptor<Q, R> method) {
+        Status status = Status.UNIMPLEMENTED.withDescription(
+                method.getFullMethodName() + " is not implemented by Hako yet");
+        return switch (method.getType()) {
+            case UNARY -> ServerCalls.asyncUnaryCall((req, resp) -> resp.onError(status.asRuntimeException()));
+            case SERVER_STREAMING -> ServerCalls.asyncServerStreamingCall(
+                    (req, resp) -> resp.onError(status.asRuntimeException()));
+            default -> throw new IllegalStateException("CRI has no " + method.getType() + " RPC: " + method);
+        };
+    }
+}

@@ -1,0 +1,101 @@
+package dev.hako.daemon;
+
+import dev.hako.BuildInfo;
+import dev.hako.config.HakoConfig;
+import dev.hako.cri.CriServices;
+import dev.hako.log.Log;
+import dev.hako.network.NetworkState;
+import dev.hako.oci.RuntimeHandlers;
+import dev.hako.store.MetadataStore;
+import dev.hako.store.StoreException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.CountDownLatch;
+import sun.misc.Signal;
+
+/**
+ * {@code hako daemon}: takes the locks, opens the store, serves the CRI on the socket until SIGTERM
+ * or SIGINT, then drains in-flight calls and exits 0.
+ */
+public final class Daemon {
+    private static final Log LOG = Log.of("daemon");
+    /** How long in-flight calls may run after a stop signal before they are cancelled. */
+    static final long SHUTDOWN_GRACE_MILLIS = 10_000;
+
+    private final HakoConfig config;
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+
+    public Daemon(HakoConfig config) {
+        this.config = config;
+    }
+
+    /** Runs until a stop signal; returns normally after a clean shutdown. */
+    public void run() throws StartupException {
+        long started = System.nanoTime();
+        installSignalHandlers();
+        createDirectory(config.root());
+        createDirectory(config.state());
+        createDirectory(config.socket().getParent());
+        try (ExclusiveLock rootLock = ExclusiveLock.acquire(config.root().resolve("hako.lock"), "root " + config.root());
+             ExclusiveLock socketLock = ExclusiveLock.acquire(lockFileFor(config.socket()), "socket " + config.socket());
+             MetadataStore store = openStore()) {
+            RuntimeHandlers handlers = new RuntimeHandlers(config.runtime());
+            NetworkState network = new NetworkState(store);
+            CriSocketServer server = CriSocketServer.start(config.socket(), CriServices.create(config, handlers, network));
+            LOG.info("serving CRI", "socket", config.socket(), "version", BuildInfo.VERSION,
+                    "root", config.root(), "state", config.state(),
+                    "default_handler", handlers.defaultName(),
+                    "startup_ms", (System.nanoTime() - started) / 1_000_000);
+            awaitStop();
+            LOG.info("stopping: no new calls, waiting for running ones", "grace_ms", SHUTDOWN_GRACE_MILLIS);
+            server.shutdown(SHUTDOWN_GRACE_MILLIS);
+        }
+        LOG.info("stopped");
+    }
+
+    private MetadataStore openStore() throws StartupException {
+        try {
+            return MetadataStore.open(config.databaseFile());
+        } catch (StoreException e) {
+            throw new StartupException(StartupException.FAILURE, e.getMessage());
+        }
+    }
+
+    private static Path lockFileFor(Path socket) {
+        return socket.resolveSibling(socket.getFileName() + ".lock");
+    }
+
+    private void installSignalHandlers() {
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), s -> {
+                LOG.info("received signal", "signal", "SIG" + s.getName());
+                stopRequested.countDown();
+            });
+        }
+    }
+
+    private void awaitStop() {
+        while (true) {
+            try {
+                stopRequested.await();
+                return;
+            } catch (InterruptedException e) {
+                // only a signal ends the daemon
+            }
+        }
+    }
+
+    /** Creates {@code dir} 0711 if missing: others may reach the socket inside but not list the directory. */
+    private static void createDirectory(Path dir) throws StartupException {
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir);
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+            }
+        } catch (IOException e) {
+            throw new StartupException(StartupException.FAILURE, "cannot create directory " + dir + ": " + e.getMessage());
+        }
+    }
+}

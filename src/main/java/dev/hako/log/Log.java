@@ -1,0 +1,182 @@
+package dev.hako.log;
+
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.logging.Handler;
+import java.util.logging.LogManager;
+import java.util.logging.LogRecord;
+
+/**
+ * Hako's logger: one logfmt line per event on stderr ({@code time=… level=… component=… msg="…" k=v}),
+ * the format containerd uses, so the journal and log shippers can parse it without configuration.
+ * Libraries that log through java.util.logging (grpc, netty's fallback) are routed here too.
+ */
+public final class Log {
+    private static volatile Level threshold = Level.INFO;
+    private static final PrintStream OUT = System.err;
+
+    private final String component;
+
+    private Log(String component) {
+        this.component = component;
+    }
+
+    public static Log of(String component) {
+        return new Log(component);
+    }
+
+    public static void setLevel(Level level) {
+        threshold = level;
+        java.util.logging.Logger root = LogManager.getLogManager().getLogger("");
+        root.setLevel(toJul(level));
+    }
+
+    public static Level level() {
+        return threshold;
+    }
+
+    /** Sends java.util.logging records of grpc and netty through this logger instead of JUL's two-line format. */
+    public static void captureJavaUtilLogging() {
+        java.util.logging.Logger root = LogManager.getLogManager().getLogger("");
+        for (Handler h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        root.setLevel(toJul(threshold));
+        root.addHandler(new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                // libraries' debug chatter (netty settings, HTTP/2 frames) only shows at trace
+                Level l = fromJul(r.getLevel());
+                if (l == Level.DEBUG) {
+                    l = Level.TRACE;
+                }
+                if (enabled(l)) {
+                    String msg = r.getMessage();
+                    if (r.getParameters() != null && msg != null && msg.contains("{0")) {
+                        msg = java.text.MessageFormat.format(msg, r.getParameters());
+                    }
+                    Throwable t = r.getThrown();
+                    write(l, shortName(r.getLoggerName()), msg, t == null ? new Object[0] : new Object[] {"error", t.toString()});
+                }
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        });
+    }
+
+    public static boolean enabled(Level l) {
+        return l.ordinal() <= threshold.ordinal();
+    }
+
+    public void error(String msg, Object... kv) {
+        log(Level.ERROR, msg, kv);
+    }
+
+    public void warn(String msg, Object... kv) {
+        log(Level.WARN, msg, kv);
+    }
+
+    public void info(String msg, Object... kv) {
+        log(Level.INFO, msg, kv);
+    }
+
+    public void debug(String msg, Object... kv) {
+        log(Level.DEBUG, msg, kv);
+    }
+
+    public void log(Level level, String msg, Object... kv) {
+        if (enabled(level)) {
+            write(level, component, msg, kv);
+        }
+    }
+
+    private static void write(Level level, String component, String msg, Object[] kv) {
+        StringBuilder line = new StringBuilder(128);
+        line.append("time=").append(Instant.now())
+            .append(" level=").append(level.label())
+            .append(" component=").append(component)
+            .append(" msg=");
+        quote(line, msg == null ? "" : msg);
+        for (int i = 0; i + 1 < kv.length; i += 2) {
+            line.append(' ').append(kv[i]).append('=');
+            String v = String.valueOf(kv[i + 1]);
+            if (needsQuotes(v)) {
+                quote(line, v);
+            } else {
+                line.append(v);
+            }
+        }
+        line.append('\n');
+        // one write per line so concurrent events never interleave within a line
+        OUT.print(line);
+        OUT.flush();
+    }
+
+    private static boolean needsQuotes(String v) {
+        if (v.isEmpty()) {
+            return true;
+        }
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c <= ' ' || c == '"' || c == '=' || c == '\\') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void quote(StringBuilder out, String s) {
+        out.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> out.append(c);
+            }
+        }
+        out.append('"');
+    }
+
+    private static String shortName(String loggerName) {
+        if (loggerName == null) {
+            return "jul";
+        }
+        int dot = loggerName.lastIndexOf('.');
+        return dot < 0 ? loggerName : loggerName.substring(dot + 1);
+    }
+
+    private static java.util.logging.Level toJul(Level l) {
+        return switch (l) {
+            case ERROR -> java.util.logging.Level.SEVERE;
+            case WARN -> java.util.logging.Level.WARNING;
+            case INFO -> java.util.logging.Level.INFO;
+            case DEBUG -> java.util.logging.Level.FINE;
+            case TRACE -> java.util.logging.Level.FINEST;
+        };
+    }
+
+    private static Level fromJul(java.util.logging.Level l) {
+        int v = l.intValue();
+        if (v >= java.util.logging.Level.SEVERE.intValue()) {
+            return Level.ERROR;
+        }
+        if (v >= java.util.logging.Level.WARNING.intValue()) {
+            return Level.WARN;
+        }
+        if (v >= java.util.logging.Level.INFO.intValue()) {
+            return Level.INFO;
+        }
+        if (v >= java.util.logging.Level.FINE.intValue()) {
+            return Level.DEBUG;
+        }
+        return Level.TRACE;
+    }
+}

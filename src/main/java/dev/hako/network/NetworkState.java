@@ -1,0 +1,45 @@
+package dev.hako.network;
+
+import dev.hako.Readiness;
+import dev.hako.log.Log;
+import dev.hako.store.MetadataStore;
+import java.util.Optional;
+
+/**
+ * What the node's networking looks like to the kubelet: whether pods can get a network, and the
+ * pod CIDR the kubelet last assigned (kept in the store, so it survives a restart of the daemon).
+ */
+public final class NetworkState {
+    private static final Log LOG = Log.of("network");
+    private static final String POD_CIDR = "pod_cidr";
+
+    private final MetadataStore store;
+
+    public NetworkState(MetadataStore store) {
+        this.store = store;
+    }
+
+    /** Ready means pods get CNI networking; until the CNI issue lands they get loopback only. */
+    public Readiness readiness() {
+        return Readiness.notReady("NetworkPluginNotReady",
+                "Hako does not set up CNI networking yet: pods get their own network namespace with loopback only");
+    }
+
+    public Optional<PodCidrs> podCidrs() {
+        return store.setting(POD_CIDR).map(text -> PodCidrs.parse(text, POD_CIDR));
+    }
+
+    /** Records the kubelet's pod CIDR; an empty value is the kubelet saying "nothing new" and changes nothing. */
+    public void updatePodCidrs(String text, String field) {
+        if (text.isEmpty()) {
+            return;
+        }
+        PodCidrs cidrs = PodCidrs.parse(text, field);
+        Optional<PodCidrs> before = podCidrs();
+        if (before.isPresent() && before.get().equals(cidrs)) {
+            return;
+        }
+        store.putSetting(POD_CIDR, cidrs.toString());
+        LOG.info("pod CIDR updated", "pod_cidr", cidrs, "was", before.map(PodCidrs::toString).orElse("none"));
+    }
+}
