@@ -1,0 +1,199 @@
+package dev.hako.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.hako.log.Level;
+import dev.hako.testing.TempDirs;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+
+/** hako.toml parsing and validation; every error must name the key (or path) at fault. */
+class ConfigLoaderTest {
+
+    @Test
+    void emptyFileGivesTheDocumentedDefaults() throws Exception {
+        HakoConfig c = ConfigLoader.fromToml("", null);
+        assertThat(c.socket()).isEqualTo(Path.of("/run/hako/hako.sock"));
+        assertThat(c.root()).isEqualTo(Path.of("/var/lib/hako"));
+        assertThat(c.state()).isEqualTo(Path.of("/run/hako"));
+        assertThat(c.logLevel()).isEqualTo(Level.INFO);
+        assertThat(c.runtime().defaultHandler()).isEqualTo("runc");
+        assertThat(c.runtime().cgroupDriver()).isEqualTo(CgroupDriver.CGROUPFS);
+        assertThat(c.runtime().conmon()).isEqualTo(Path.of("/usr/bin/conmon"));
+        assertThat(c.runtime().pauseImage()).isEqualTo("registry.k8s.io/pause:3.10");
+        HandlerConfig runc = c.runtime().handlers().get("runc");
+        assertThat(runc.path().getFileName().toString()).isEqualTo("runc");
+        assertThat(runc.root()).isEqualTo(Path.of("/run/hako/runc"));
+        assertThat(runc.args()).isEmpty();
+        assertThat(c.image().maxConcurrentDownloads()).isEqualTo(3);
+        assertThat(c.image().registries()).isEmpty();
+        assertThat(c.network().cniConfDir()).isEqualTo(Path.of("/etc/cni/net.d"));
+        assertThat(c.network().cniBinDirs()).containsExactly(Path.of("/usr/lib/cni"), Path.of("/opt/cni/bin"));
+        assertThat(c.stream().address()).isEqualTo("127.0.0.1");
+        assertThat(c.stream().port()).isZero();
+        assertThat(c.metrics().enabled()).isFalse();
+    }
+
+    @Test
+    void theFullExampleFromTheReferenceParses() throws Exception {
+        HakoConfig c = ConfigLoader.fromToml("""
+                socket = "/run/hako/hako.sock"
+                root = "/var/lib/hako"
+                state = "/run/hako"
+                log_level = "debug"
+                [runtime]
+                default_handler = "runc"
+                cgroup_driver = "systemd"
+                conmon = "/usr/bin/conmon"
+                pause_image = "registry.k8s.io/pause:3.10"
+                [runtime.handlers.runc]
+                path = "/usr/sbin/runc"
+                root = "/run/hako/runc"
+                args = ["--debug"]
+                [image]
+                max_concurrent_downloads = 5
+                [image.registries."docker.io"]
+                mirrors = ["https://mirror.example.com", "http://127.0.0.1:5000"]
+                insecure = true
+                ca_file = ""
+                fallback = false
+                [network]
+                cni_conf_dir = "/etc/cni/net.d"
+                cni_bin_dirs = ["/usr/lib/cni"]
+                [stream]
+                address = "::1"
+                port = 10010
+                [metrics]
+                address = "127.0.0.1:9090"
+                """, null);
+        assertThat(c.logLevel()).isEqualTo(Level.DEBUG);
+        assertThat(c.runtime().cgroupDriver()).isEqualTo(CgroupDriver.SYSTEMD);
+        assertThat(c.runtime().handlers().get("runc").args()).containsExactly("--debug");
+        RegistryConfig hub = c.image().registries().get("docker.io");
+        assertThat(hub.mirrors()).containsExactly(URI.create("https://mirror.example.com"), URI.create("http://127.0.0.1:5000"));
+        assertThat(hub.insecure()).isTrue();
+        assertThat(hub.caFile()).isNull();
+        assertThat(hub.fallback()).isFalse();
+        assertThat(c.image().maxConcurrentDownloads()).isEqualTo(5);
+        assertThat(c.stream().port()).isEqualTo(10010);
+        assertThat(c.metrics().address()).isEqualTo("127.0.0.1:9090");
+    }
+
+    @Test
+    void handlerRootDefaultsUnderTheStateDirectory() throws Exception {
+        HakoConfig c = ConfigLoader.fromToml("""
+                state = "/tmp/hako-state"
+                [runtime.handlers.runc]
+                path = "/usr/sbin/runc"
+                """, null);
+        assertThat(c.runtime().handlers().get("runc").root()).isEqualTo(Path.of("/tmp/hako-state/runc"));
+    }
+
+    @Test
+    void unknownKeysAreNamedWithTheirFullPathAndLine() {
+        assertError("sokcet = \"/x\"", "sokcet (line 1): unknown key");
+        assertError("[runtime]\ncgroup = \"systemd\"", "runtime.cgroup (line 2): unknown key");
+        assertError("[runtime.handlers.runc]\npath = \"/usr/sbin/runc\"\nbinary = \"x\"",
+                "runtime.handlers.runc.binary (line 3): unknown key");
+        assertError("[image.registries.\"docker.io\"]\nmirror = []", "image.registries.\"docker.io\".mirror (line 2): unknown key");
+        assertError("[colour]\nx = 1", "colour (line 1): unknown key");
+    }
+
+    @Test
+    void wrongTypesAreNamed() {
+        assertError("socket = 5", "socket (line 1): expected a string, got an integer");
+        assertError("[image]\nmax_concurrent_downloads = \"3\"",
+                "image.max_concurrent_downloads (line 2): expected an integer, got a string");
+        assertError("[image.registries.\"r.example\"]\ninsecure = \"yes\"",
+                "image.registries.\"r.example\".insecure (line 2): expected a boolean");
+        assertError("[runtime.handlers.runc]\npath = \"/usr/sbin/runc\"\nargs = [1]",
+                "runtime.handlers.runc.args (line 3): expected an array of strings, but element 0 is an integer");
+        assertError("runtime = \"runc\"", "runtime (line 1): expected a table, got a string");
+    }
+
+    @Test
+    void badValuesAreNamed() {
+        assertError("log_level = \"loud\"", "log_level (line 1): \"loud\" is not one of error, warn, info, debug, trace");
+        assertError("[runtime]\ncgroup_driver = \"cgroupv2\"", "runtime.cgroup_driver (line 2): \"cgroupv2\" is not one of cgroupfs, systemd");
+        assertError("root = \"var/lib/hako\"", "root (line 1): \"var/lib/hako\" is not an absolute path");
+        assertError("socket = \"/" + "s".repeat(120) + "\"", "socket (line 1): ");
+        assertError("[image]\nmax_concurrent_downloads = 0", "image.max_concurrent_downloads (line 2): 0 is outside 1..64");
+        assertError("[image.registries.\"docker.io\"]\nmirrors = [\"mirror.example.com\"]",
+                "image.registries.\"docker.io\".mirrors (line 2): element 0 \"mirror.example.com\" is not an http:// or https:// URL");
+        assertError("[stream]\naddress = \"localhost\"", "stream.address (line 2): \"localhost\" is not an IP address");
+        assertError("[stream]\nport = 70000", "stream.port (line 2): 70000 is outside 0..65535");
+        assertError("[metrics]\naddress = \"9090\"", "metrics.address (line 2): \"9090\" is not host:port");
+        assertError("[runtime.handlers.Runc_1]\npath = \"/usr/sbin/runc\"", "runtime.handlers.Runc_1: handler names must be DNS-1123 labels");
+    }
+
+    @Test
+    void missingOrUnusableBinariesAreNamedWithTheirPath() throws Exception {
+        assertError("[runtime.handlers.runc]\npath = \"/nonexistent/runc\"",
+                "runtime.handlers.runc.path (line 2): /nonexistent/runc does not exist");
+        Path dir = TempDirs.create("hako-cfg");
+        try {
+            Path notExec = Files.writeString(dir.resolve("runc"), "#!/bin/sh\n");
+            Files.setPosixFilePermissions(notExec, PosixFilePermissions.fromString("rw-r--r--"));
+            assertError("[runtime.handlers.runc]\npath = \"" + notExec + "\"",
+                    "runtime.handlers.runc.path (line 2): " + notExec + " is not an executable file");
+            assertError("[runtime]\nconmon = \"" + dir + "\"", "runtime.conmon (line 2): " + dir + " is not an executable file");
+        } finally {
+            TempDirs.delete(dir);
+        }
+        assertError("[runtime.handlers.nosuchruntime]", "runtime.handlers.nosuchruntime.path: not set, and no executable named nosuchruntime");
+        assertError("[image.registries.\"docker.io\"]\nca_file = \"/nonexistent/ca.pem\"",
+                "image.registries.\"docker.io\".ca_file (line 2): /nonexistent/ca.pem does not exist or is not a readable file");
+    }
+
+    @Test
+    void theDefaultHandlerMustBeConfigured() {
+        assertError("[runtime]\ndefault_handler = \"crun\"",
+                "runtime.default_handler (line 2): \"crun\" is not a configured handler (configured: runc)");
+    }
+
+    @Test
+    void aHandlersTableReplacesTheBuiltInList() throws Exception {
+        HakoConfig c = ConfigLoader.fromToml("""
+                [runtime]
+                default_handler = "fast"
+                [runtime.handlers.fast]
+                path = "/usr/sbin/runc"
+                """, null);
+        assertThat(c.runtime().handlers().keySet()).containsExactly("fast");
+    }
+
+    @Test
+    void syntaxErrorsGivePositionAndFile() {
+        assertThatThrownBy(() -> ConfigLoader.fromToml("socket = ", Path.of("/etc/hako/hako.toml")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("/etc/hako/hako.toml:1:")
+                .hasMessageContaining("invalid TOML");
+    }
+
+    @Test
+    void anExplicitConfigFileMustExist() {
+        assertThatThrownBy(() -> ConfigLoader.load(Path.of("/nonexistent/hako.toml")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("/nonexistent/hako.toml: config file does not exist");
+    }
+
+    @Test
+    void configTreeUsesTheTomlKeyNames() throws Exception {
+        HakoConfig c = ConfigLoader.fromToml("[image.registries.\"127.0.0.1:5000\"]\ninsecure = true", null);
+        assertThat(ConfigTree.of(c).keySet())
+                .containsExactly("socket", "root", "state", "log_level", "runtime", "image", "network", "stream", "metrics");
+        assertThat(dev.hako.json.Json.write(ConfigTree.of(c)))
+                .contains("\"registries\":{\"127.0.0.1:5000\":{\"mirrors\":[],\"insecure\":true,\"ca_file\":\"\",\"fallback\":true}}");
+    }
+
+    private static void assertError(String toml, String expectedStart) {
+        assertThatThrownBy(() -> ConfigLoader.fromToml(toml, null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(expectedStart);
+    }
+
+}

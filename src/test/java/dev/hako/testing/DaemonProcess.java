@@ -1,0 +1,163 @@
+package dev.hako.testing;
+
+import dev.hako.cri.v1.ImageServiceGrpc;
+import dev.hako.cri.v1.RuntimeServiceGrpc;
+import dev.hako.cri.v1.VersionRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real {@code hako daemon} in its own JVM, on a socket, root and state under a private temporary
+ * directory, and a gRPC client for it. Tests talk to it exactly as the kubelet would.
+ */
+public final class DaemonProcess implements AutoCloseable {
+    private final Path dir;
+    private final Path configFile;
+    private final Path log;
+    private Process process;
+    private EventLoopGroup clientLoop;
+    private ManagedChannel channel;
+
+    private DaemonProcess(Path dir, Path configFile) {
+        this.dir = dir;
+        this.configFile = configFile;
+        this.log = dir.resolve("daemon-" + System.nanoTime() + ".log");
+    }
+
+    /** A fresh directory with a config whose socket, root and state live inside it, plus {@code extraToml}. */
+    public static DaemonProcess withConfig(String extraToml) throws IOException {
+        Path dir = TempDirs.create("hako-test");
+        return withConfig(dir, extraToml);
+    }
+
+    public static DaemonProcess withConfig(Path dir, String extraToml) throws IOException {
+        Path config = dir.resolve("hako.toml");
+        Files.writeString(config, baseToml(dir) + extraToml);
+        return new DaemonProcess(dir, config);
+    }
+
+    /** Socket, root and state keys for a daemon confined to {@code dir}; callers append tables after it. */
+    public static String baseToml(Path dir) {
+        return """
+                socket = "%s/run/hako.sock"
+                root = "%s/root"
+                state = "%s/run"
+                log_level = "debug"
+                """.formatted(dir, dir, dir);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path configFile() {
+        return configFile;
+    }
+
+    public Path socket() {
+        return dir.resolve("run/hako.sock");
+    }
+
+    public Path root() {
+        return dir.resolve("root");
+    }
+
+    /** Starts the daemon and waits until it answers Version. */
+    public DaemonProcess start() throws IOException, InterruptedException {
+        process = HakoCommand.start(log, "daemon", "--config", configFile.toString());
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("daemon exited with " + process.exitValue() + ":\n" + log());
+            }
+            if (Files.exists(socket())) {
+                try {
+                    runtime().withDeadlineAfter(2, TimeUnit.SECONDS).version(VersionRequest.getDefaultInstance());
+                    return this;
+                } catch (RuntimeException notYet) {
+                    // socket bound but not serving yet
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("daemon did not answer within 30 s:\n" + log());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    public RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime() {
+        return RuntimeServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    public ImageServiceGrpc.ImageServiceBlockingStub image() {
+        return ImageServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    public ManagedChannel channel() {
+        if (channel == null) {
+            clientLoop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+            channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket().toString()))
+                    .channelType(EpollDomainSocketChannel.class)
+                    .eventLoopGroup(clientLoop)
+                    .withOption(ChannelOption.SO_KEEPALIVE, null)
+                    .usePlaintext()
+                    .build();
+        }
+        return channel;
+    }
+
+    /** Sends SIGTERM and returns the exit code. */
+    public int stop() throws InterruptedException {
+        closeClient();
+        if (process == null) {
+            return -1;
+        }
+        process.destroy(); // SIGTERM
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException("daemon ignored SIGTERM for 30 s:\n" + log());
+        }
+        return process.exitValue();
+    }
+
+    public String log() {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            return "(log unreadable: " + e + ")";
+        }
+    }
+
+    private void closeClient() {
+        if (channel != null) {
+            channel.shutdownNow();
+            clientLoop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            channel = null;
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            stop();
+        }
+        closeClient();
+        TempDirs.delete(dir);
+    }
+
+}
