@@ -51,7 +51,8 @@ final class CriSocketServer implements AutoCloseable {
     /** Replaces a stale socket file, binds, and restricts the socket to root (0660). */
     static CriSocketServer start(Path socket, List<ServerServiceDefinition> services) throws StartupException {
         removeStaleSocket(socket);
-        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        // one I/O thread is plenty for a local socket: the calls themselves run on virtual threads
+        EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
         NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
