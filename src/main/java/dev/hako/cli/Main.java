@@ -95,7 +95,6 @@ public final class Main {
             new Daemon(config).run();
             return OK;
         } catch (StartupException e) {
-            Log.of("daemon").error("cannot start", "error", e.getMessage());
             err.println("hako: " + e.getMessage());
             return e.exitCode();
         }

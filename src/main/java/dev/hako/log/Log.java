@@ -1,5 +1,6 @@
 package dev.hako.log;
 
+import dev.hako.json.Json;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.logging.Handler;
@@ -100,12 +101,12 @@ public final class Log {
             .append(" level=").append(level.label())
             .append(" component=").append(component)
             .append(" msg=");
-        quote(line, msg == null ? "" : msg);
+        Json.quote(line, msg == null ? "" : msg);
         for (int i = 0; i + 1 < kv.length; i += 2) {
             line.append(' ').append(kv[i]).append('=');
             String v = String.valueOf(kv[i + 1]);
             if (needsQuotes(v)) {
-                quote(line, v);
+                Json.quote(line, v);
             } else {
                 line.append(v);
             }
@@ -127,22 +128,6 @@ public final class Log {
             }
         }
         return false;
-    }
-
-    private static void quote(StringBuilder out, String s) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> out.append(c);
-            }
-        }
-        out.append('"');
     }
 
     private static String shortName(String loggerName) {
