@@ -21,7 +21,10 @@ final class ErrorStatus {
                 case NOT_FOUND -> Status.NOT_FOUND;
                 case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
                 case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+                case UNAUTHENTICATED -> Status.UNAUTHENTICATED;
+                case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
                 case UNAVAILABLE -> Status.UNAVAILABLE;
+                case DATA_LOSS -> Status.DATA_LOSS;
                 case INTERNAL -> Status.INTERNAL;
             };
             if (h.kind() == HakoException.Kind.INTERNAL) {

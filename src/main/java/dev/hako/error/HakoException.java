@@ -6,7 +6,10 @@ package dev.hako.error;
  */
 public class HakoException extends RuntimeException {
     /** The caller-visible class of failure; one per gRPC status Hako answers with. */
-    public enum Kind { INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, UNAVAILABLE, INTERNAL }
+    public enum Kind {
+        INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, UNAUTHENTICATED, PERMISSION_DENIED,
+        UNAVAILABLE, DATA_LOSS, INTERNAL
+    }
 
     private final Kind kind;
 
