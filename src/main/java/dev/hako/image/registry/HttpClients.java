@@ -1,0 +1,137 @@
+package dev.hako.image.registry;
+
+import dev.hako.error.HakoException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * One {@link HttpClient} per kind of TLS trust (default CAs, default CAs plus a ca_file, or none
+ * for insecure hosts), so connections are pooled per trust and no setting leaks between hosts.
+ */
+final class HttpClients implements AutoCloseable {
+    private record Trust(boolean insecure, Path caFile) {}
+
+    private final Duration connectTimeout;
+    private final Map<Trust, HttpClient> clients = new ConcurrentHashMap<>();
+
+    HttpClients(Duration connectTimeout) {
+        this.connectTimeout = connectTimeout;
+    }
+
+    HttpClient forEndpoint(Endpoint ep) {
+        Trust trust = ep.insecure() ? new Trust(true, null) : new Trust(false, ep.caFile());
+        return clients.computeIfAbsent(trust, this::build);
+    }
+
+    private HttpClient build(Trust trust) {
+        SSLContext tls;
+        try {
+            if (trust.insecure()) {
+                tls = SSLContext.getInstance("TLS");
+                tls.init(null, new TrustManager[] {new TrustAnything()}, null);
+            } else if (trust.caFile() != null) {
+                tls = SSLContext.getInstance("TLS");
+                tls.init(null, withExtraCas(trust.caFile()), null);
+            } else {
+                tls = SSLContext.getDefault();
+            }
+        } catch (GeneralSecurityException e) {
+            throw HakoException.internal("cannot set up TLS: " + e.getMessage(), e);
+        }
+        return HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER) // followed by hand, to drop credentials off-host
+                .connectTimeout(connectTimeout)
+                .sslContext(tls)
+                .build();
+    }
+
+    /** The JVM's default CAs plus every certificate of the PEM bundle. */
+    private static TrustManager[] withExtraCas(Path caFile) throws GeneralSecurityException {
+        Collection<? extends Certificate> extra;
+        try (InputStream in = Files.newInputStream(caFile)) {
+            extra = CertificateFactory.getInstance("X.509").generateCertificates(in);
+        } catch (IOException | GeneralSecurityException e) {
+            throw HakoException.failedPrecondition("ca_file " + caFile + ": cannot load a PEM certificate bundle: " + e.getMessage());
+        }
+        if (extra.isEmpty()) {
+            throw HakoException.failedPrecondition("ca_file " + caFile + ": holds no PEM certificate");
+        }
+        KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+        try {
+            store.load(null, null);
+        } catch (IOException e) {
+            throw new GeneralSecurityException(e);
+        }
+        TrustManagerFactory defaults = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        defaults.init((KeyStore) null);
+        int i = 0;
+        for (TrustManager tm : defaults.getTrustManagers()) {
+            if (tm instanceof X509TrustManager x) {
+                for (X509Certificate c : x.getAcceptedIssuers()) {
+                    store.setCertificateEntry("default-" + i++, c);
+                }
+            }
+        }
+        for (Certificate c : extra) {
+            store.setCertificateEntry("ca-file-" + i++, c);
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(store);
+        return tmf.getTrustManagers();
+    }
+
+    @Override
+    public void close() {
+        clients.values().forEach(HttpClient::shutdownNow);
+        clients.clear();
+    }
+
+    /**
+     * Accepts any certificate for any name. Being an X509ExtendedTrustManager, it also stands in
+     * for the JDK's hostname check, so insecure hosts skip it without a JVM-wide system property.
+     */
+    private static final class TrustAnything extends X509ExtendedTrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+}
