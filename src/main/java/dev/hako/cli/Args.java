@@ -1,19 +1,25 @@
 package dev.hako.cli;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Parsed {@code --name value} / {@code --name=value} options of one subcommand; anything else is a usage error. */
-record Args(Map<String, String> options) {
+/**
+ * Parsed options ({@code --name value} or {@code --name=value}) and positional arguments of one
+ * subcommand; an option the subcommand does not know is a usage error.
+ */
+record Args(Map<String, String> options, List<String> positional) {
 
     static Args parse(List<String> argv, Set<String> allowed) throws UsageException {
         Map<String, String> out = new HashMap<>();
+        List<String> positional = new ArrayList<>();
         for (int i = 0; i < argv.size(); i++) {
             String arg = argv.get(i);
             if (!arg.startsWith("--")) {
-                throw new UsageException("unexpected argument \"" + arg + "\"");
+                positional.add(arg);
+                continue;
             }
             String name = arg.substring(2);
             String value;
@@ -31,11 +37,26 @@ record Args(Map<String, String> options) {
             }
             out.put(name, value);
         }
-        return new Args(out);
+        return new Args(out, List.copyOf(positional));
     }
 
     String get(String name) {
         return options.get(name);
+    }
+
+    /** Exactly {@code n} positional arguments, described by {@code what} in the error. */
+    List<String> exactly(int n, String what) throws UsageException {
+        if (positional.size() != n) {
+            throw new UsageException("expected " + what);
+        }
+        return positional;
+    }
+
+    List<String> atLeastOne(String what) throws UsageException {
+        if (positional.isEmpty()) {
+            throw new UsageException("expected " + what);
+        }
+        return positional;
     }
 
     static final class UsageException extends Exception {

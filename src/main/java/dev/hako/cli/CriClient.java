@@ -1,5 +1,7 @@
 package dev.hako.cli;
 
+import dev.hako.admin.v1.AdminGrpc;
+import dev.hako.cri.v1.ImageServiceGrpc;
 import dev.hako.cri.v1.RuntimeServiceGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
@@ -28,6 +30,15 @@ final class CriClient implements AutoCloseable {
 
     RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime() {
         return RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    /** Image calls can move gigabytes: no deadline, Ctrl-C ends them. */
+    ImageServiceGrpc.ImageServiceBlockingStub image() {
+        return ImageServiceGrpc.newBlockingStub(channel);
+    }
+
+    AdminGrpc.AdminBlockingStub admin() {
+        return AdminGrpc.newBlockingStub(channel);
     }
 
     @Override

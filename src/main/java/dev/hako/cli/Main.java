@@ -39,6 +39,13 @@ public final class Main {
                           --log-level LEVEL   error, warn, info, debug or trace (overrides log_level)
               version   print the client's and the running daemon's versions
               info      print the daemon's status: conditions, runtime handlers, effective config
+              pull REF  pull an image, showing progress per layer
+                          --username USER --password PASS   registry credentials
+              images    list images
+              rmi REF...  remove images (by ID, tag or digest reference)
+              import FILE import the images of an OCI-layout or docker-save tar on this host
+
+            Client commands (all but daemon) take:
                           --socket PATH       CRI socket to ask (default: from the config, /run/hako/hako.sock)
                           --config FILE       read the socket path from this configuration
             """;
@@ -55,11 +62,31 @@ public final class Main {
             return argv.isEmpty() ? USAGE : OK;
         }
         List<String> rest = argv.subList(1, argv.size());
+        Set<String> client = Set.of("config", "socket");
         try {
             return switch (argv.getFirst()) {
-                case "daemon" -> daemon(Args.parse(rest, Set.of("config", "log-level")), err);
-                case "version" -> version(Args.parse(rest, Set.of("config", "socket")), out, err);
-                case "info" -> info(Args.parse(rest, Set.of("config", "socket")), out, err);
+                case "daemon" -> daemon(noPositional(Args.parse(rest, Set.of("config", "log-level"))), err);
+                case "version" -> version(noPositional(Args.parse(rest, client)), out, err);
+                case "info" -> info(noPositional(Args.parse(rest, client)), out, err);
+                case "pull" -> {
+                    Args a = Args.parse(rest, Set.of("config", "socket", "username", "password"));
+                    String ref = a.exactly(1, "one image reference").getFirst();
+                    yield withClient(a, err, c -> ImageCommands.pull(c, ref, a.get("username"), a.get("password"), out));
+                }
+                case "images" -> {
+                    Args a = noPositional(Args.parse(rest, client));
+                    yield withClient(a, err, c -> ImageCommands.images(c, out));
+                }
+                case "rmi" -> {
+                    Args a = Args.parse(rest, client);
+                    List<String> refs = a.atLeastOne("one or more image references or IDs");
+                    yield withClient(a, err, c -> ImageCommands.rmi(c, refs, out));
+                }
+                case "import" -> {
+                    Args a = Args.parse(rest, client);
+                    Path file = Path.of(a.exactly(1, "one tar file").getFirst());
+                    yield withClient(a, err, c -> ImageCommands.importTar(c, file, out));
+                }
                 case "--version" -> {
                     out.println(BuildInfo.NAME + " " + BuildInfo.VERSION);
                     yield OK;
@@ -71,6 +98,13 @@ public final class Main {
             err.print(USAGE_TEXT);
             return USAGE;
         }
+    }
+
+    private static Args noPositional(Args a) throws Args.UsageException {
+        if (!a.positional().isEmpty()) {
+            throw new Args.UsageException("unexpected argument \"" + a.positional().getFirst() + "\"");
+        }
+        return a;
     }
 
     private static int daemon(Args args, PrintStream err) {

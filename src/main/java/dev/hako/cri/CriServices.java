@@ -1,21 +1,27 @@
 package dev.hako.cri;
 
+import dev.hako.admin.v1.AdminGrpc;
 import dev.hako.config.HakoConfig;
 import dev.hako.cri.v1.ImageServiceGrpc;
 import dev.hako.cri.v1.RuntimeServiceGrpc;
+import dev.hako.image.ImageService;
 import dev.hako.network.NetworkState;
 import dev.hako.oci.RuntimeHandlers;
 import io.grpc.ServerServiceDefinition;
 import java.util.List;
 
-/** The CRI's RuntimeService and ImageService, assembled from their RPC groups. */
+/** The CRI's RuntimeService and ImageService, assembled from their RPC groups, and Hako's admin service. */
 public final class CriServices {
     private CriServices() {}
 
-    public static List<ServerServiceDefinition> create(HakoConfig config, RuntimeHandlers handlers, NetworkState network) {
+    public static List<ServerServiceDefinition> create(HakoConfig config, RuntimeHandlers handlers, NetworkState network,
+                                                       ImageService images) {
         RpcBinder runtime = new RpcBinder(RuntimeServiceGrpc.getServiceDescriptor());
         new RuntimeInfoRpcs(config, handlers, network).bind(runtime);
         RpcBinder image = new RpcBinder(ImageServiceGrpc.getServiceDescriptor());
-        return List.of(runtime.build(), image.build());
+        new ImageRpcs(images).bind(image);
+        RpcBinder admin = new RpcBinder(AdminGrpc.getServiceDescriptor());
+        new AdminRpcs(images).bind(admin);
+        return List.of(runtime.build(), image.build(), admin.build());
     }
 }

@@ -6,6 +6,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -35,6 +36,24 @@ public final class RpcBinder {
                 return;
             }
             response.onNext(result);
+            response.onCompleted();
+        });
+        if (bound.putIfAbsent(method.getFullMethodName(), call) != null) {
+            throw new IllegalStateException(method.getFullMethodName() + " bound twice");
+        }
+        return this;
+    }
+
+    /** Binds a server-streaming RPC; the handler sends on {@code out} and returns when done. */
+    public <Q, R> RpcBinder serverStreaming(MethodDescriptor<Q, R> method, java.util.function.BiConsumer<Q, StreamObserver<R>> handler) {
+        String rpc = method.getBareMethodName();
+        ServerCallHandler<Q, R> call = ServerCalls.asyncServerStreamingCall((request, response) -> {
+            try {
+                handler.accept(request, response);
+            } catch (Throwable t) {
+                response.onError(ErrorStatus.of(rpc, t));
+                return;
+            }
             response.onCompleted();
         });
         if (bound.putIfAbsent(method.getFullMethodName(), call) != null) {

@@ -3,6 +3,7 @@ package dev.hako.daemon;
 import dev.hako.BuildInfo;
 import dev.hako.config.HakoConfig;
 import dev.hako.cri.CriServices;
+import dev.hako.image.ImageService;
 import dev.hako.log.Log;
 import dev.hako.network.NetworkState;
 import dev.hako.oci.RuntimeHandlers;
@@ -43,7 +44,10 @@ public final class Daemon {
              MetadataStore store = openStore()) {
             RuntimeHandlers handlers = new RuntimeHandlers(config.runtime());
             NetworkState network = new NetworkState(store);
-            CriSocketServer server = CriSocketServer.start(config.socket(), CriServices.create(config, handlers, network));
+            ImageService images = new ImageService(config, store);
+            images.recover();
+            CriSocketServer server = CriSocketServer.start(config.socket(),
+                    CriServices.create(config, handlers, network, images));
             LOG.info("serving CRI", "socket", config.socket(), "version", BuildInfo.VERSION,
                     "root", config.root(), "state", config.state(),
                     "default_handler", handlers.defaultName(),

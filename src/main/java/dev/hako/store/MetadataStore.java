@@ -130,6 +130,46 @@ public final class MetadataStore implements AutoCloseable {
         }
     }
 
+    /** Work against the database that may throw SQLException; runs under the store's lock. */
+    @FunctionalInterface
+    public interface SqlWork<T> {
+        T run(Connection db) throws SQLException;
+    }
+
+    /** Runs {@code work} as one transaction: all of it is committed, or none of it. */
+    public <T> T transaction(String what, SqlWork<T> work) {
+        lock.lock();
+        try {
+            db.setAutoCommit(false);
+            try {
+                T result = work.run(db);
+                db.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot " + what + " in " + file + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs a read (or a single statement) under the store's lock. */
+    public <T> T query(String what, SqlWork<T> work) {
+        lock.lock();
+        try {
+            return work.run(db);
+        } catch (SQLException e) {
+            throw new StoreException("cannot " + what + " in " + file + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public void close() {
         lock.lock();

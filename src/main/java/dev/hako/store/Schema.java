@@ -24,7 +24,26 @@ final class Schema {
                         name       TEXT PRIMARY KEY,
                         value      TEXT NOT NULL,
                         updated_at TEXT NOT NULL
-                    )""")));
+                    )""")),
+            new Migration(2, "images and their names", List.of(
+                    // one row per image, keyed by its ID (the config digest); layers as a JSON list,
+                    // bottom first, because they are always read and written together with the image
+                    """
+                    CREATE TABLE images (
+                        id              TEXT    PRIMARY KEY,
+                        manifest_digest TEXT    NOT NULL,
+                        size            INTEGER NOT NULL,
+                        layers          TEXT    NOT NULL,
+                        user            TEXT    NOT NULL,
+                        created_at      TEXT    NOT NULL
+                    )""",
+                    // repo tags (name:tag) and repo digests (name@digest), each naming exactly one image
+                    """
+                    CREATE TABLE image_names (
+                        name     TEXT PRIMARY KEY,
+                        image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE
+                    )""",
+                    "CREATE INDEX image_names_by_image ON image_names(image_id)")));
 
     static int latestVersion() {
         return MIGRATIONS.getLast().version();

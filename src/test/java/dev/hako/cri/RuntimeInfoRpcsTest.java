@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hako.cri.v1.CgroupDriver;
-import dev.hako.cri.v1.ImageFsInfoRequest;
+import dev.hako.cri.v1.ListContainersRequest;
 import dev.hako.cri.v1.ListPodSandboxRequest;
 import dev.hako.cri.v1.NetworkConfig;
 import dev.hako.cri.v1.RunPodSandboxRequest;
@@ -118,10 +118,10 @@ class RuntimeInfoRpcsTest {
         assertThatThrownBy(() -> daemon.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getDescription()).contains("ListPodSandbox"));
-        assertThatThrownBy(() -> daemon.image().imageFsInfo(ImageFsInfoRequest.getDefaultInstance()))
+        assertThatThrownBy(() -> daemon.runtime().listContainers(ListContainersRequest.getDefaultInstance()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-                    assertThat(e.getStatus().getDescription()).contains("ImageService/ImageFsInfo");
+                    assertThat(e.getStatus().getDescription()).contains("RuntimeService/ListContainers");
                 });
         // a server-streaming RPC fails on the first read
         assertThatThrownBy(() -> daemon.runtime().streamPodSandboxes(StreamPodSandboxesRequest.getDefaultInstance()).hasNext())

@@ -75,7 +75,17 @@ public final class DaemonProcess implements AutoCloseable {
 
     /** Starts the daemon and waits until it answers Version. */
     public DaemonProcess start() throws IOException, InterruptedException {
-        process = HakoCommand.start(log, "daemon", "--config", configFile.toString());
+        return startWith(null);
+    }
+
+    /** Starts the daemon through {@code launcher} (e.g. bin/hako), or the test classpath when null. */
+    public DaemonProcess startWith(Path launcher) throws IOException, InterruptedException {
+        if (launcher == null) {
+            process = HakoCommand.start(log, "daemon", "--config", configFile.toString());
+        } else {
+            process = new ProcessBuilder(launcher.toString(), "daemon", "--config", configFile.toString())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        }
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (true) {
             if (!process.isAlive()) {

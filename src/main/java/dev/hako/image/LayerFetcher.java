@@ -1,0 +1,293 @@
+package dev.hako.image;
+
+import dev.hako.error.HakoException;
+import dev.hako.image.PullListener.LayerProgress;
+import dev.hako.image.PullListener.Phase;
+import dev.hako.image.content.ContentStore;
+import dev.hako.image.registry.BlobStream;
+import dev.hako.image.registry.RegistryAuth;
+import dev.hako.image.registry.RegistryClient;
+import dev.hako.log.Log;
+import dev.hako.snapshot.LayerUnpacker;
+import dev.hako.snapshot.SnapshotStore;
+import dev.hako.snapshot.UnpackResult;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+
+/**
+ * Makes one layer present: its blob verified in the content store and its unpacked directory in the
+ * snapshot store. The download is unpacked as it streams in (one pass over the network, no second
+ * read of the blob from disk). Work is shared: however many pulls ask for the same layer at the
+ * same time, it is fetched and unpacked once.
+ */
+final class LayerFetcher {
+    private static final Log LOG = Log.of("image");
+    private static final int BUFFER = 128 * 1024;
+    /** A download that receives nothing for this long is abandoned (the JDK client has no body timeout). */
+    static final long STALL_NANOS = 60_000_000_000L;
+
+    private final ContentStore content;
+    private final SnapshotStore snapshots;
+    private final RegistryClient registry;
+    private final Semaphore downloads;
+    private final ConcurrentHashMap<Digest, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
+
+    LayerFetcher(ContentStore content, SnapshotStore snapshots, RegistryClient registry, int maxConcurrentDownloads) {
+        this.content = content;
+        this.snapshots = snapshots;
+        this.registry = registry;
+        this.downloads = new Semaphore(maxConcurrentDownloads, true);
+    }
+
+    /** Starts (or joins) the work for {@code layer}; the future fails with the reason when it cannot be done. */
+    CompletableFuture<Void> ensure(ImageReference ref, RegistryAuth auth, Layer layer, PullListener listener) {
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> existing = inFlight.putIfAbsent(layer.chainId(), mine);
+        if (existing != null) {
+            return existing;
+        }
+        Thread.ofVirtual().name("layer-" + layer.digest().shortHex()).start(() -> {
+            try {
+                fetch(ref, auth, layer, listener);
+                mine.complete(null);
+            } catch (Throwable t) {
+                mine.completeExceptionally(t);
+            } finally {
+                inFlight.remove(layer.chainId(), mine);
+            }
+        });
+        return mine;
+    }
+
+    /** Loads a layer from a local file (an import): the file is the compressed blob. */
+    void ensureFromFile(Layer layer, Path blob) throws IOException {
+        if (!content.has(layer.digest())) {
+            try (InputStream in = Files.newInputStream(blob); ContentStore.Ingest ingest = content.begin()) {
+                in.transferTo(ingest);
+                ingest.commit(layer.digest(), layer.size());
+            }
+        }
+        if (!snapshots.exists(layer.chainId())) {
+            unpackFromStore(layer, PullListener.NONE);
+        }
+    }
+
+    private void fetch(ImageReference ref, RegistryAuth auth, Layer layer, PullListener listener) throws Exception {
+        boolean haveBlob = content.has(layer.digest());
+        boolean haveSnapshot = snapshots.exists(layer.chainId());
+        if (haveBlob && haveSnapshot) {
+            listener.onLayer(new LayerProgress(layer.digest(), layer.size(), layer.size(), Phase.EXISTS));
+            return;
+        }
+        if (haveBlob) {
+            unpackFromStore(layer, listener);
+            listener.onLayer(new LayerProgress(layer.digest(), layer.size(), layer.size(), Phase.DONE));
+            return;
+        }
+        listener.onLayer(new LayerProgress(layer.digest(), layer.size(), 0, Phase.WAITING));
+        downloads.acquire();
+        try {
+            download(ref, auth, layer, listener, !haveSnapshot);
+        } finally {
+            downloads.release();
+        }
+        listener.onLayer(new LayerProgress(layer.digest(), layer.size(), layer.size(), Phase.DONE));
+    }
+
+    private void download(ImageReference ref, RegistryAuth auth, Layer layer, PullListener listener, boolean unpack)
+            throws IOException {
+        long started = System.nanoTime();
+        Path prepared = unpack ? snapshots.prepare() : null;
+        boolean committed = false;
+        Thread watchdog = null;
+        try (BlobStream blob = registry.openBlob(ref, layer.digest(), auth);
+             ContentStore.Ingest ingest = content.begin()) {
+            Progress progress = new Progress(blob.body(), layer, listener);
+            watchdog = Thread.ofVirtual().name("stall-" + layer.digest().shortHex()).start(() -> watch(progress, blob, layer));
+            Tee tee = new Tee(progress, ingest);
+            UnpackResult result = null;
+            if (unpack) {
+                result = LayerUnpacker.unpack(tee, MediaTypes.layerCompression(layer.mediaType()), prepared);
+            }
+            tee.transferTo(OutputNowhere.INSTANCE); // whatever the decompressor did not need still counts for the digest
+            ingest.commit(layer.digest(), layer.size());
+            if (unpack) {
+                checkDiffId(layer, result);
+                snapshots.commit(prepared, layer.chainId());
+                committed = true;
+            }
+            LOG.debug("layer pulled", "digest", layer.digest(), "bytes", layer.size(), "from", blob.endpoint(),
+                    "ms", (System.nanoTime() - started) / 1_000_000);
+        } catch (IOException e) {
+            throw new HakoException(HakoException.Kind.UNAVAILABLE, "downloading layer " + layer.digest() + " of " + ref
+                    + ": " + e.getMessage(), e);
+        } finally {
+            if (watchdog != null) {
+                watchdog.interrupt();
+            }
+            if (unpack && !committed) {
+                snapshots.discard(prepared);
+            }
+        }
+    }
+
+    /** Closes the download's body when it stalls, so the read fails instead of hanging the pull forever. */
+    private static void watch(Progress progress, BlobStream blob, Layer layer) {
+        try {
+            while (true) {
+                Thread.sleep(1000);
+                if (System.nanoTime() - progress.lastByte > STALL_NANOS) {
+                    LOG.warn("layer download stalled; abandoning it", "digest", layer.digest(), "from", blob.endpoint(),
+                            "seconds", STALL_NANOS / 1_000_000_000L);
+                    blob.body().close();
+                    return;
+                }
+            }
+        } catch (InterruptedException | IOException done) {
+            // the download finished (or the body is already closed)
+        }
+    }
+
+    private void unpackFromStore(Layer layer, PullListener listener) throws IOException {
+        listener.onLayer(new LayerProgress(layer.digest(), layer.size(), 0, Phase.UNPACKING));
+        Path prepared = snapshots.prepare();
+        boolean committed = false;
+        try (InputStream in = Files.newInputStream(content.path(layer.digest()))) {
+            UnpackResult result = LayerUnpacker.unpack(in, MediaTypes.layerCompression(layer.mediaType()), prepared);
+            checkDiffId(layer, result);
+            snapshots.commit(prepared, layer.chainId());
+            committed = true;
+        } finally {
+            if (!committed) {
+                snapshots.discard(prepared);
+            }
+        }
+    }
+
+    private static void checkDiffId(Layer layer, UnpackResult result) {
+        if (!result.diffId().equals(layer.diffId())) {
+            throw new HakoException(HakoException.Kind.DATA_LOSS, "layer " + layer.digest()
+                    + ": the image config promises uncompressed content " + layer.diffId()
+                    + " but the layer unpacks to " + result.diffId());
+        }
+    }
+
+    /** Copies every byte read into the ingest file as the unpacker consumes the stream. */
+    private static final class Tee extends FilterInputStream {
+        private final ContentStore.Ingest sink;
+
+        Tee(InputStream in, ContentStore.Ingest sink) {
+            super(in);
+            this.sink = sink;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                sink.write(b);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n = in.read(buf, off, len);
+            if (n > 0) {
+                sink.write(buf, off, n);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            // skipping must still pass the bytes through the digest
+            byte[] scratch = new byte[(int) Math.min(BUFFER, Math.max(n, 1))];
+            long skipped = 0;
+            while (skipped < n) {
+                int r = read(scratch, 0, (int) Math.min(scratch.length, n - skipped));
+                if (r < 0) {
+                    break;
+                }
+                skipped += r;
+            }
+            return skipped;
+        }
+
+        @Override
+        public long transferTo(java.io.OutputStream out) throws IOException {
+            byte[] buf = new byte[BUFFER];
+            long total = 0;
+            int n;
+            while ((n = read(buf, 0, buf.length)) > 0) {
+                out.write(buf, 0, n);
+                total += n;
+            }
+            return total;
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
+        }
+    }
+
+    /** Reports bytes received, at most every 100 ms, so a CLI can draw a progress bar. */
+    private static final class Progress extends FilterInputStream {
+        private final Layer layer;
+        private final PullListener listener;
+        private long done;
+        private long lastReport;
+        volatile long lastByte = System.nanoTime();
+
+        Progress(InputStream in, Layer layer, PullListener listener) {
+            super(in);
+            this.layer = layer;
+            this.listener = listener;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                count(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n = in.read(buf, off, len);
+            if (n > 0) {
+                count(n);
+            }
+            return n;
+        }
+
+        private void count(int n) {
+            done += n;
+            long now = System.nanoTime();
+            lastByte = now;
+            if (now - lastReport > 100_000_000L) {
+                lastReport = now;
+                listener.onLayer(new LayerProgress(layer.digest(), layer.size(), done, Phase.PULLING));
+            }
+        }
+    }
+
+    private static final class OutputNowhere extends java.io.OutputStream {
+        static final OutputNowhere INSTANCE = new OutputNowhere();
+
+        @Override
+        public void write(int b) {}
+
+        @Override
+        public void write(byte[] b, int off, int len) {}
+    }
+}
