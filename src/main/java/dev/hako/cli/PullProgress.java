@@ -42,7 +42,7 @@ final class PullProgress {
                 lastDraw = now;
                 redraw();
             }
-        } else if (phaseChanged && !row.phase.equals("pulling") || phaseChanged && row.phase.equals("pulling")) {
+        } else if (phaseChanged) {
             out.println(line(p.getDigest(), row));
         }
     }

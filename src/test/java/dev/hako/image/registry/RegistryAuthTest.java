@@ -13,7 +13,7 @@ import dev.hako.error.HakoException.Kind;
 import dev.hako.image.ImageReference;
 import dev.hako.testing.registry.RegistryPusher;
 import dev.hako.testing.registry.RegistryServer;
-import dev.hako.testing.registry.TestImage;
+import dev.hako.testing.registry.PushedIndex;
 import dev.hako.testing.registry.TokenServer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -26,18 +26,18 @@ class RegistryAuthTest {
     private static final String USER = "alice";
     private static final String PASSWORD = "s3cret-pw";
     private static RegistryServer basicRegistry;
-    private static TestImage basicImage;
+    private static PushedIndex basicImage;
     private static TokenServer tokens;
     private static RegistryServer tokenRegistry;
-    private static TestImage tokenImage;
+    private static PushedIndex tokenImage;
 
     @BeforeAll
     static void start() {
         basicRegistry = RegistryServer.basicAuth(USER, PASSWORD);
-        basicImage = TestImage.push(new RegistryPusher(basicRegistry).withCredentials(USER, PASSWORD), "private/app", "1");
+        basicImage = PushedIndex.push(new RegistryPusher(basicRegistry).withCredentials(USER, PASSWORD), "private/app", "1");
         tokens = TokenServer.start(USER, PASSWORD);
         tokenRegistry = RegistryServer.tokenAuth(tokens);
-        tokenImage = TestImage.push(new RegistryPusher(tokenRegistry).withCredentials(USER, PASSWORD), "private/app", "1");
+        tokenImage = PushedIndex.push(new RegistryPusher(tokenRegistry).withCredentials(USER, PASSWORD), "private/app", "1");
     }
 
     @AfterAll
@@ -114,7 +114,7 @@ class RegistryAuthTest {
             ImageReference ref = ref(tokenRegistry.host(), "private/app", "1");
             int before = tokens.tokenRequests();
             assertThat(c.fetchManifest(ref, "1", basic(USER, PASSWORD)).digest()).isEqualTo(tokenImage.index());
-            TestImage.Platform amd = tokenImage.platform("amd64");
+            PushedIndex.Platform amd = tokenImage.platform("amd64");
             assertThat(c.fetchManifest(ref, amd.manifest().toString(), basic(USER, PASSWORD)).digest()).isEqualTo(amd.manifest());
             assertThat(readAll(c.openBlob(ref, amd.config(), basic(USER, PASSWORD)))).isEqualTo(tokenImage.bytes(amd.config()));
             assertThat(readAll(c.openBlob(ref, amd.layer(), basic(USER, PASSWORD)))).isEqualTo(tokenImage.bytes(amd.layer()));
@@ -190,7 +190,7 @@ class RegistryAuthTest {
         try (TokenServer shortLived = TokenServer.start(USER, PASSWORD).tokenLifetime(1);
                 RegistryServer r = RegistryServer.tokenAuth(shortLived);
                 RegistryClient c = client(insecure(r.host()))) {
-            TestImage img = TestImage.push(new RegistryPusher(r).withCredentials(USER, PASSWORD), "short/lived", "1");
+            PushedIndex img = PushedIndex.push(new RegistryPusher(r).withCredentials(USER, PASSWORD), "short/lived", "1");
             ImageReference ref = ref(r.host(), "short/lived", "1");
             int before = shortLived.tokenRequests();
             c.fetchManifest(ref, "1", basic(USER, PASSWORD));

@@ -18,7 +18,7 @@ import dev.hako.image.MediaTypes;
 import dev.hako.testing.registry.RegistryPusher;
 import dev.hako.testing.registry.RegistryServer;
 import dev.hako.testing.registry.TestCa;
-import dev.hako.testing.registry.TestImage;
+import dev.hako.testing.registry.PushedIndex;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,18 +31,18 @@ import org.junit.jupiter.api.Test;
 /** Manifests and blobs from real registries over plain HTTP and TLS, and content checks. */
 class RegistryClientTest {
     private static RegistryServer plain;
-    private static TestImage image;
+    private static PushedIndex image;
     private static TestCa ca;
     private static RegistryServer tls;
-    private static TestImage tlsImage;
+    private static PushedIndex tlsImage;
 
     @BeforeAll
     static void start() {
         plain = RegistryServer.plain();
-        image = TestImage.push(new RegistryPusher(plain), "library/tiny", "1.0");
+        image = PushedIndex.push(new RegistryPusher(plain), "library/tiny", "1.0");
         ca = TestCa.create();
         tls = RegistryServer.tls(ca);
-        tlsImage = TestImage.push(new RegistryPusher(tls), "team/tiny", "v2");
+        tlsImage = PushedIndex.push(new RegistryPusher(tls), "team/tiny", "v2");
     }
 
     @AfterAll
@@ -60,7 +60,7 @@ class RegistryClientTest {
             assertThat(index.digest()).isEqualTo(image.index());
             assertThat(index.body()).isEqualTo(image.bytes(image.index()));
             assertThat(index.endpoint()).isEqualTo("http://" + plain.host());
-            for (TestImage.Platform p : image.platforms()) {
+            for (PushedIndex.Platform p : image.platforms()) {
                 FetchedManifest m = c.fetchManifest(ref, p.manifest().toString(), RegistryAuth.NONE);
                 assertThat(m.mediaType()).isEqualTo(MediaTypes.OCI_MANIFEST);
                 assertThat(m.digest()).isEqualTo(p.manifest());
@@ -72,7 +72,7 @@ class RegistryClientTest {
     @Test
     void fetchesAPlatformManifestByTag() {
         try (RegistryClient c = client(insecure(plain.host()))) {
-            TestImage.Platform arm = image.platform("arm64");
+            PushedIndex.Platform arm = image.platform("arm64");
             FetchedManifest m = c.fetchManifest(ref(plain.host(), "library/tiny", "1.0"), "1.0-arm64", RegistryAuth.NONE);
             assertThat(m.mediaType()).isEqualTo(MediaTypes.OCI_MANIFEST);
             assertThat(m.digest()).isEqualTo(arm.manifest());
@@ -83,7 +83,7 @@ class RegistryClientTest {
     void streamsBlobsByDigest() {
         try (RegistryClient c = client(insecure(plain.host()))) {
             ImageReference ref = ref(plain.host(), "library/tiny", "1.0");
-            TestImage.Platform amd = image.platform("amd64");
+            PushedIndex.Platform amd = image.platform("amd64");
             for (Digest d : List.of(amd.layer(), amd.config())) {
                 BlobStream blob = c.openBlob(ref, d, RegistryAuth.NONE);
                 assertThat(blob.length()).isEqualTo(image.bytes(d).length);
@@ -106,7 +106,7 @@ class RegistryClientTest {
     @Test
     void aManifestWhoseBodyDoesNotMatchTheRequestedDigestIsDataLoss() throws Exception {
         try (RegistryServer r = RegistryServer.plain(); RegistryClient c = client(insecure(r.host()))) {
-            TestImage img = TestImage.push(new RegistryPusher(r), "corrupt/me", "1");
+            PushedIndex img = PushedIndex.push(new RegistryPusher(r), "corrupt/me", "1");
             Digest manifest = img.platform("amd64").manifest();
             // same JSON with different bytes, so the registry still serves it
             String tampered = new String(img.bytes(manifest), StandardCharsets.UTF_8) + " ";

@@ -20,7 +20,7 @@ import dev.hako.testing.registry.RegistryFront;
 import dev.hako.testing.registry.RegistryPusher;
 import dev.hako.testing.registry.RegistryServer;
 import dev.hako.testing.registry.TestCa;
-import dev.hako.testing.registry.TestImage;
+import dev.hako.testing.registry.PushedIndex;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -34,13 +34,13 @@ import org.junit.jupiter.api.Test;
 /** Mirrors, fallback to the host, redirects and retries, with real registries behind counting fronts. */
 class RegistryEndpointsTest {
     private static RegistryServer full;
-    private static TestImage image;
+    private static PushedIndex image;
     private static RegistryServer empty;
 
     @BeforeAll
     static void start() {
         full = RegistryServer.plain();
-        image = TestImage.push(new RegistryPusher(full), "library/tiny", "1.0");
+        image = PushedIndex.push(new RegistryPusher(full), "library/tiny", "1.0");
         empty = RegistryServer.plain();
     }
 
@@ -120,7 +120,7 @@ class RegistryEndpointsTest {
     void theHostsCaFileAndInsecureApplyToItsMirrors() throws Exception {
         TestCa ca = TestCa.create();
         try (RegistryServer tlsMirror = RegistryServer.tls(ca)) {
-            TestImage img = TestImage.push(new RegistryPusher(tlsMirror), "library/tiny", "1.0");
+            PushedIndex img = PushedIndex.push(new RegistryPusher(tlsMirror), "library/tiny", "1.0");
             String host = "127.0.0.1:" + RegistryClientTest.closedPort();
             RegistryConfig withCa = ConfigLoader.fromToml("""
                     [image.registries."%s"]
@@ -173,7 +173,7 @@ class RegistryEndpointsTest {
                 RegistryFront front = RegistryFront.forwardingTo(locked)
                         .redirectBlobs(URI.create("http://localhost:" + storage.getAddress().getPort()));
                 RegistryClient c = client(insecure(front.host()))) {
-            TestImage.push(new RegistryPusher(locked).withCredentials("u", "p"), "library/tiny", "1.0");
+            PushedIndex.push(new RegistryPusher(locked).withCredentials("u", "p"), "library/tiny", "1.0");
             ImageReference ref = ref(front.host(), "library/tiny", "1.0");
             c.fetchManifest(ref, "1.0", basic("u", "p")); // the registry asks; the Basic credentials get cached
             assertThat(readAll(c.openBlob(ref, layer, basic("u", "p")))).isEqualTo(image.bytes(layer));

@@ -22,13 +22,13 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
  *
  * @param content every pushed blob and manifest by digest
  */
-public record TestImage(String repo, String tag, Digest index, List<Platform> platforms, Map<Digest, byte[]> content) {
+public record PushedIndex(String repo, String tag, Digest index, List<Platform> platforms, Map<Digest, byte[]> content) {
     /** @param diffId digest of the uncompressed layer tar, as the config's rootfs lists it */
     public record Platform(String architecture, Digest manifest, Digest config, Digest layer, Digest diffId) {}
 
     public static final List<String> ARCHITECTURES = List.of("amd64", "arm64");
 
-    public static TestImage push(RegistryPusher pusher, String repo, String tag) {
+    public static PushedIndex push(RegistryPusher pusher, String repo, String tag) {
         Map<Digest, byte[]> content = new LinkedHashMap<>();
         List<Platform> platforms = new ArrayList<>();
         List<Object> entries = new ArrayList<>();
@@ -58,7 +58,7 @@ public record TestImage(String repo, String tag, Digest index, List<Platform> pl
                 .getBytes(StandardCharsets.UTF_8);
         Digest indexDigest = pusher.pushManifest(repo, tag, MediaTypes.OCI_INDEX, index);
         content.put(indexDigest, index);
-        return new TestImage(repo, tag, indexDigest, List.copyOf(platforms), Map.copyOf(content));
+        return new PushedIndex(repo, tag, indexDigest, List.copyOf(platforms), Map.copyOf(content));
     }
 
     public Platform platform(String architecture) {
