@@ -61,6 +61,15 @@ class ImagePullScenariosTest {
                 assertThat(pull(d, "busybox:1.36")).isEqualTo(img.id());
                 Image image = d.image().listImages(ListImagesRequest.getDefaultInstance()).getImages(0);
                 assertThat(image.getRepoTagsList()).containsExactly("docker.io/library/busybox:1.36");
+                // the same through the CLI: rmi, then pull with progress (one line per phase when piped)
+                HakoCommand.Result rmi = HakoCommand.run(d.dir(), "rmi", "busybox:1.36", "--socket", d.socket().toString());
+                assertThat(rmi.exitCode()).as(rmi.output()).isZero();
+                assertThat(imageIds(d)).isEmpty();
+                HakoCommand.Result cliPull = HakoCommand.run(d.dir(), "pull", "busybox:1.36", "--socket", d.socket().toString());
+                assertThat(cliPull.exitCode()).as(cliPull.output()).isZero();
+                assertThat(cliPull.output()).contains("pulling").contains("done").contains("pulled busybox:1.36")
+                        .contains(img.id());
+                assertThat(imageIds(d)).containsExactly(img.id());
             }
         }
     }
