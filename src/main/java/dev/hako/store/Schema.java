@@ -43,7 +43,44 @@ final class Schema {
                         name     TEXT PRIMARY KEY,
                         image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE
                     )""",
-                    "CREATE INDEX image_names_by_image ON image_names(image_id)")));
+                    "CREATE INDEX image_names_by_image ON image_names(image_id)")),
+            new Migration(3, "pod sandboxes", List.of(
+                    // the kubelet's PodSandboxConfig is kept whole (protobuf bytes): status calls echo it
+                    """
+                    CREATE TABLE pods (
+                        id              TEXT    PRIMARY KEY,
+                        name            TEXT    NOT NULL,
+                        namespace       TEXT    NOT NULL,
+                        uid             TEXT    NOT NULL,
+                        attempt         INTEGER NOT NULL,
+                        config          BLOB    NOT NULL,
+                        runtime_handler TEXT    NOT NULL,
+                        state           TEXT    NOT NULL,
+                        created_at      TEXT    NOT NULL,
+                        details         TEXT    NOT NULL
+                    )""",
+                    "CREATE UNIQUE INDEX pods_by_metadata ON pods(name, namespace, uid, attempt)")),
+            new Migration(4, "containers", List.of(
+                    """
+                    CREATE TABLE containers (
+                        id          TEXT    PRIMARY KEY,
+                        pod_id      TEXT    NOT NULL REFERENCES pods(id),
+                        name        TEXT    NOT NULL,
+                        attempt     INTEGER NOT NULL,
+                        config      BLOB    NOT NULL,
+                        image_id    TEXT    NOT NULL,
+                        state       TEXT    NOT NULL,
+                        created_at  TEXT    NOT NULL,
+                        started_at  TEXT,
+                        finished_at TEXT,
+                        exit_code   INTEGER,
+                        reason      TEXT    NOT NULL DEFAULT '',
+                        message     TEXT    NOT NULL DEFAULT '',
+                        pid         INTEGER NOT NULL DEFAULT 0,
+                        details     TEXT    NOT NULL
+                    )""",
+                    "CREATE INDEX containers_by_pod ON containers(pod_id)",
+                    "CREATE UNIQUE INDEX containers_by_name ON containers(pod_id, name, attempt)")));
 
     static int latestVersion() {
         return MIGRATIONS.getLast().version();
