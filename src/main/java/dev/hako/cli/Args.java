@@ -13,10 +13,30 @@ import java.util.Set;
 record Args(Map<String, String> options, List<String> positional) {
 
     static Args parse(List<String> argv, Set<String> allowed) throws UsageException {
+        return parse(argv, allowed, Set.of());
+    }
+
+    /**
+     * {@code flags} are boolean options, given as {@code -x} or {@code --name} without a value; their
+     * value reads as "true". Everything after {@code --} is positional, as given.
+     */
+    static Args parse(List<String> argv, Set<String> allowed, Set<String> flags) throws UsageException {
         Map<String, String> out = new HashMap<>();
         List<String> positional = new ArrayList<>();
         for (int i = 0; i < argv.size(); i++) {
             String arg = argv.get(i);
+            if (arg.equals("--")) {
+                positional.addAll(argv.subList(i + 1, argv.size()));
+                break;
+            }
+            if (arg.startsWith("-") && !arg.startsWith("--") && flags.contains(arg.substring(1))) {
+                out.put(arg.substring(1), "true");
+                continue;
+            }
+            if (arg.startsWith("--") && flags.contains(arg.substring(2))) {
+                out.put(arg.substring(2), "true");
+                continue;
+            }
             if (!arg.startsWith("--")) {
                 positional.add(arg);
                 continue;
@@ -42,6 +62,15 @@ record Args(Map<String, String> options, List<String> positional) {
 
     String get(String name) {
         return options.get(name);
+    }
+
+    boolean flag(String... names) {
+        for (String n : names) {
+            if ("true".equals(options.get(n))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Exactly {@code n} positional arguments, described by {@code what} in the error. */

@@ -44,6 +44,13 @@ public final class Main {
               images    list images
               rmi REF...  remove images (by ID, tag or digest reference)
               import FILE import the images of an OCI-layout or docker-save tar on this host
+              run POD.yaml  create a pod and its containers from a YAML file (crictl's config fields),
+                          pulling missing images   [--runtime-handler NAME]
+              pods      list pod sandboxes
+              ps [-a]   list running containers (all with -a)
+              logs [-f] ID      print a container's log (follow with -f)
+              exec ID -- CMD... run a command in a container and print its output (exit code = the command's)
+              inspect ID        status of a container or pod, as JSON
 
             Client commands (all but daemon) take:
                           --socket PATH       CRI socket to ask (default: from the config, /run/hako/hako.sock)
@@ -81,6 +88,59 @@ public final class Main {
                     Args a = Args.parse(rest, client);
                     List<String> refs = a.atLeastOne("one or more image references or IDs");
                     yield withClient(a, err, c -> ImageCommands.rmi(c, refs, out));
+                }
+                case "run" -> {
+                    Args a = Args.parse(rest, Set.of("config", "socket", "runtime-handler"));
+                    Path file = Path.of(a.exactly(1, "one pod file").getFirst());
+                    yield withClient(a, err, c -> {
+                        try {
+                            PodCommands.run(c, file, a.get("runtime-handler"), out);
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+                }
+                case "pods" -> {
+                    Args a = noPositional(Args.parse(rest, client));
+                    yield withClient(a, err, c -> PodCommands.pods(c, out));
+                }
+                case "ps" -> {
+                    Args a = noPositional(Args.parse(rest, client, Set.of("a", "all")));
+                    yield withClient(a, err, c -> PodCommands.ps(c, a.flag("a", "all"), out));
+                }
+                case "logs" -> {
+                    Args a = Args.parse(rest, client, Set.of("f", "follow"));
+                    String id = a.exactly(1, "one container id").getFirst();
+                    yield withClient(a, err, c -> {
+                        try {
+                            PodCommands.logs(c, id, a.flag("f", "follow"), out);
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                }
+                case "exec" -> {
+                    Args a = Args.parse(rest, client);
+                    List<String> p = a.positional();
+                    if (p.size() < 2) {
+                        throw new Args.UsageException("expected a container id and a command: hako exec ID -- CMD...");
+                    }
+                    int[] code = {0};
+                    int rc = withClient(a, err, c -> code[0] = PodCommands.exec(c, p.getFirst(), p.subList(1, p.size()), out, err));
+                    yield rc != OK ? rc : code[0];
+                }
+                case "inspect" -> {
+                    Args a = Args.parse(rest, client);
+                    String id = a.exactly(1, "one container or pod id").getFirst();
+                    yield withClient(a, err, c -> {
+                        try {
+                            PodCommands.inspect(c, id, out);
+                        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
                 }
                 case "import" -> {
                     Args a = Args.parse(rest, client);
@@ -195,6 +255,9 @@ public final class Main {
             return OK;
         } catch (StatusRuntimeException e) {
             err.println("hako: " + socket + ": " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+            return FAILED;
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            err.println("hako: " + e.getMessage());
             return FAILED;
         }
     }

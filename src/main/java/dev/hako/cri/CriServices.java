@@ -2,6 +2,8 @@ package dev.hako.cri;
 
 import dev.hako.admin.v1.AdminGrpc;
 import dev.hako.config.HakoConfig;
+import dev.hako.container.ContainerService;
+import dev.hako.pod.PodService;
 import dev.hako.cri.v1.ImageServiceGrpc;
 import dev.hako.cri.v1.RuntimeServiceGrpc;
 import dev.hako.image.ImageService;
@@ -15,9 +17,11 @@ public final class CriServices {
     private CriServices() {}
 
     public static List<ServerServiceDefinition> create(HakoConfig config, RuntimeHandlers handlers, NetworkState network,
-                                                       ImageService images) {
+                                                       ImageService images, PodService pods, ContainerService containers) {
         RpcBinder runtime = new RpcBinder(RuntimeServiceGrpc.getServiceDescriptor());
         new RuntimeInfoRpcs(config, handlers, network).bind(runtime);
+        new PodRpcs(pods).bind(runtime);
+        new ContainerRpcs(containers).bind(runtime);
         RpcBinder image = new RpcBinder(ImageServiceGrpc.getServiceDescriptor());
         new ImageRpcs(images).bind(image);
         RpcBinder admin = new RpcBinder(AdminGrpc.getServiceDescriptor());

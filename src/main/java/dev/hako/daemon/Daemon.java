@@ -3,7 +3,9 @@ package dev.hako.daemon;
 import dev.hako.BuildInfo;
 import dev.hako.config.HakoConfig;
 import dev.hako.cri.CriServices;
+import dev.hako.container.ContainerService;
 import dev.hako.image.ImageService;
+import dev.hako.pod.PodService;
 import dev.hako.log.Log;
 import dev.hako.network.NetworkState;
 import dev.hako.oci.RuntimeHandlers;
@@ -45,9 +47,14 @@ public final class Daemon {
             RuntimeHandlers handlers = new RuntimeHandlers(config.runtime());
             NetworkState network = new NetworkState(store);
             ImageService images = new ImageService(config, store);
+            PodService pods = new PodService(config, store, handlers);
+            ContainerService containers = new ContainerService(config, store, pods, images);
+            pods.setContainerHook(containers);
+            pods.recover();
+            containers.recover();
             images.recover();
             CriSocketServer server = CriSocketServer.start(config.socket(),
-                    CriServices.create(config, handlers, network, images));
+                    CriServices.create(config, handlers, network, images, pods, containers));
             LOG.info("serving CRI", "socket", config.socket(), "version", BuildInfo.VERSION,
                     "root", config.root(), "state", config.state(),
                     "default_handler", handlers.defaultName(),

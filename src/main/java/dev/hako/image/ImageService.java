@@ -46,6 +46,8 @@ public final class ImageService {
     /** Pulls commit under the read lock, removal collects garbage under the write lock. */
     private final ReentrantReadWriteLock gcLock = new ReentrantReadWriteLock();
     private volatile FsUsage cachedUsage;
+    /** Layers containers are running on: kept even when no image record claims them any more. */
+    private volatile java.util.function.Supplier<java.util.Collection<Digest>> layersInUse = List::of;
 
     public ImageService(HakoConfig config, MetadataStore store) {
         this.root = config.root();
@@ -275,6 +277,7 @@ public final class ImageService {
     private int collectGarbageLocked() {
         Set<Digest> keepBlobs = new HashSet<>(inUse);
         Set<Digest> keepLayers = new HashSet<>(inUse);
+        keepLayers.addAll(layersInUse.get());
         for (ImageRow row : table.all()) {
             keepBlobs.add(Digest.parseRemote(row.id(), "image id"));
             keepBlobs.add(Digest.parseRemote(row.manifestDigest(), "manifest digest"));
@@ -339,6 +342,29 @@ public final class ImageService {
         return new Image(row.id(), List.copyOf(tags), List.copyOf(digests), row.size(), row.user(),
                 Digest.parseRemote(row.manifestDigest(), "manifest digest"), Layer.fromJson(row.layersJson()),
                 row.createdAt(), pinned);
+    }
+
+    /** Tells garbage collection which layers containers use (set once, by the daemon's wiring). */
+    public void setLayersInUse(java.util.function.Supplier<java.util.Collection<Digest>> supplier) {
+        this.layersInUse = supplier;
+    }
+
+    /** The unpacked layer directories of {@code image}, bottom first: the lowerdirs of a container rootfs. */
+    public List<Path> layerDirs(Image image) {
+        List<Path> out = new ArrayList<>();
+        for (Layer l : image.layers()) {
+            if (!snapshots.exists(l.chainId())) {
+                throw HakoException.failedPrecondition("layer " + l.chainId() + " of image " + image.id()
+                        + " is missing on disk; pull the image again");
+            }
+            out.add(snapshots.layerDir(l.chainId()));
+        }
+        return out;
+    }
+
+    /** The image's parsed config. */
+    public ImageConfig config(Image image) {
+        return ImageConfig.parse(configOf(image), "image config " + image.id());
     }
 
     /** The image's config document, for ImageStatus verbose. */

@@ -131,6 +131,20 @@ public final class DaemonProcess implements AutoCloseable {
         return channel;
     }
 
+    /** Containers outlive the daemon by design: a test must not leave its pods running behind it. */
+    private void removeEverything() {
+        try {
+            for (var c : runtime().listContainers(dev.hako.cri.v1.ListContainersRequest.getDefaultInstance()).getContainersList()) {
+                runtime().removeContainer(dev.hako.cri.v1.RemoveContainerRequest.newBuilder().setContainerId(c.getId()).build());
+            }
+            for (var p : runtime().listPodSandbox(dev.hako.cri.v1.ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+                runtime().removePodSandbox(dev.hako.cri.v1.RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+            }
+        } catch (RuntimeException e) {
+            // best effort: the daemon may not implement pods in this test's configuration
+        }
+    }
+
     /** Sends SIGTERM and returns the exit code. */
     public int stop() throws InterruptedException {
         closeClient();
@@ -164,6 +178,7 @@ public final class DaemonProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         if (process != null && process.isAlive()) {
+            removeEverything();
             stop();
         }
         closeClient();

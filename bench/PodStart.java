@@ -1,0 +1,87 @@
+import dev.hako.cri.v1.ContainerConfig;
+import dev.hako.cri.v1.ContainerMetadata;
+import dev.hako.cri.v1.CreateContainerRequest;
+import dev.hako.cri.v1.ImageSpec;
+import dev.hako.cri.v1.PodSandboxConfig;
+import dev.hako.cri.v1.PodSandboxMetadata;
+import dev.hako.cri.v1.RunPodSandboxRequest;
+import dev.hako.cri.v1.StartContainerRequest;
+import dev.hako.admin.v1.AdminGrpc;
+import dev.hako.admin.v1.ImportRequest;
+import dev.hako.testing.DaemonProcess;
+import dev.hako.testing.image.TestImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Pod start latency: N sequential pods (image present), each RunPodSandbox + CreateContainer +
+ * StartContainer of a busybox `sleep`, timed by this already-warm client; then the memory of the
+ * daemon plus every conmon with all N pods running.
+ * Usage: java -cp <test classpath> bench/PodStart.java N
+ */
+public class PodStart {
+    public static void main(String[] args) throws Exception {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        try (DaemonProcess d = DaemonProcess.withConfig("")
+                .startWith(Path.of("bin/hako").toAbsolutePath())) {
+            Path tar = d.dir().resolve("busybox.tar");
+            TestImage.builder().layer(TestImage.busyboxLayer()).build().writeOciLayout(tar, "example.com/bench/busybox:1");
+            AdminGrpc.newBlockingStub(d.channel()).importImages(ImportRequest.newBuilder().setPath(tar.toString()).build());
+            List<Double> ms = new ArrayList<>();
+            for (int i = 0; i <= n; i++) { // pod 0 warms the path and is not counted
+                PodSandboxConfig pod = PodSandboxConfig.newBuilder()
+                        .setMetadata(PodSandboxMetadata.newBuilder().setName("bench-" + i).setNamespace("bench").setUid("uid-" + i))
+                        .setHostname("bench-" + i)
+                        .setLogDirectory(d.dir().resolve("logs/bench-" + i).toString())
+                        .build();
+                ContainerConfig c = ContainerConfig.newBuilder()
+                        .setMetadata(ContainerMetadata.newBuilder().setName("sleep"))
+                        .setImage(ImageSpec.newBuilder().setImage("example.com/bench/busybox:1"))
+                        .addCommand("/bin/sleep").addArgs("3600")
+                        .setLogPath("sleep/0.log")
+                        .build();
+                long t0 = System.nanoTime();
+                String podId = d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(pod).build()).getPodSandboxId();
+                String id = d.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(podId)
+                        .setConfig(c).setSandboxConfig(pod).build()).getContainerId();
+                d.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+                double t = (System.nanoTime() - t0) / 1e6;
+                if (i > 0) {
+                    ms.add(t);
+                }
+            }
+            Collections.sort(ms);
+            Thread.sleep(5000);
+            long daemonKiB = rss(d.process().pid());
+            long conmonKiB = 0;
+            int conmons = 0;
+            for (Path p : Files.list(Path.of("/proc")).filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    String cmd = Files.readString(p.resolve("cmdline")).replace('\0', ' ');
+                    if (cmd.startsWith("/usr/bin/conmon ") && cmd.contains(d.dir().toString())) {
+                        conmonKiB += rss(Long.parseLong(p.getFileName().toString()));
+                        conmons++;
+                    }
+                } catch (Exception gone) {
+                    // process ended meanwhile
+                }
+            }
+            System.out.printf("%d pods: start median %.1f ms, p90 %.1f ms (min %.1f, max %.1f)%n", n,
+                    ms.get(ms.size() / 2), ms.get((int) Math.ceil(ms.size() * 0.9) - 1), ms.getFirst(), ms.getLast());
+            System.out.printf("memory with %d pods running: daemon %.1f MiB + %d conmons %.1f MiB = %.1f MiB%n", n + 1,
+                    daemonKiB / 1024.0, conmons, conmonKiB / 1024.0, (daemonKiB + conmonKiB) / 1024.0);
+        }
+    }
+
+    static long rss(long pid) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,498 @@
+package dev.hako.container;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.hako.config.HakoConfig;
+import dev.hako.config.HandlerConfig;
+import dev.hako.cri.v1.ContainerConfig;
+import dev.hako.error.HakoException;
+import dev.hako.image.Digest;
+import dev.hako.image.Image;
+import dev.hako.image.ImageConfig;
+import dev.hako.image.ImageService;
+import dev.hako.json.Json;
+import dev.hako.log.Log;
+import dev.hako.monitor.Conmon;
+import dev.hako.oci.OciRuntime;
+import dev.hako.oci.SpecGenerator;
+import dev.hako.oci.SpecInput;
+import dev.hako.pod.Pod;
+import dev.hako.pod.PodService;
+import dev.hako.store.ContainerRow;
+import dev.hako.store.ContainerTable;
+import dev.hako.store.MetadataStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Containers: create (rootfs overlay, OCI bundle, conmon), start, stop, remove, status, exec, logs,
+ * and recovery after a daemon restart. conmon outlives the daemon, so containers keep running
+ * while Hako is stopped; exit files tell what happened meanwhile.
+ */
+public final class ContainerService implements PodService.ContainerHook {
+    private static final Log LOG = Log.of("container");
+    private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(240);
+    private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+
+    private final HakoConfig config;
+    private final ContainerTable table;
+    private final PodService pods;
+    private final ImageService images;
+    private final Conmon conmon;
+    private final Path bundles;
+    private final Path layers;
+    private final int minOomScoreAdj;
+    /** One lifecycle change at a time per container; different containers proceed in parallel. */
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+
+    public ContainerService(HakoConfig config, MetadataStore store, PodService pods, ImageService images) {
+        this.config = config;
+        this.table = new ContainerTable(store);
+        this.pods = pods;
+        this.images = images;
+        this.conmon = new Conmon(config.runtime().conmon(), config.state());
+        this.bundles = config.state().resolve("containers");
+        this.layers = config.root().resolve("containers");
+        this.minOomScoreAdj = ownOomScoreAdj();
+        images.setLayersInUse(this::chainIdsInUse);
+    }
+
+    // ---- create / start -------------------------------------------------------------------
+
+    public String create(String podId, ContainerConfig cfg) {
+        Pod pod = pods.get(podId);
+        if (pod.state() != Pod.State.READY) {
+            throw HakoException.failedPrecondition("pod sandbox " + pod.id() + " is not ready; cannot create containers in it");
+        }
+        String name = cfg.getMetadata().getName();
+        if (name.isEmpty()) {
+            throw HakoException.invalidArgument("config.metadata.name", "a container needs a name");
+        }
+        String imageText = cfg.getImage().getImage();
+        if (imageText.isEmpty()) {
+            throw HakoException.invalidArgument("config.image.image", "no image given");
+        }
+        Image image = images.find(imageText).orElseThrow(() ->
+                HakoException.notFound("image \"" + imageText + "\" is not present; pull it first"));
+        for (ContainerRow r : table.all()) {
+            if (r.podId().equals(pod.id()) && r.name().equals(name) && r.attempt() == cfg.getMetadata().getAttempt()) {
+                throw HakoException.alreadyExists("container " + name + " (attempt " + cfg.getMetadata().getAttempt()
+                        + ") already exists in pod " + pod.id() + " as " + r.id());
+            }
+        }
+        String id = newId();
+        HandlerConfig handler = handlerOf(pod);
+        Path bundle = bundles.resolve(id);
+        Path rootfs = bundle.resolve("rootfs");
+        Path logPath = logPath(pod, cfg, bundle);
+        boolean mounted = false;
+        try {
+            Files.createDirectories(bundle);
+            Rootfs.mount(images.layerDirs(image), layers.resolve(id).resolve("upper"), layers.resolve(id).resolve("work"),
+                    rootfs);
+            mounted = true;
+            ImageConfig imageConfig = images.config(image);
+            Map<String, Object> spec = SpecGenerator.generate(new SpecInput(id, cfg, pod.context(), imageConfig,
+                    imageText, rootfs, config.runtime().cgroupDriver(), minOomScoreAdj));
+            Files.writeString(bundle.resolve("config.json"), Json.write(spec));
+            if (logPath.getParent() != null) {
+                Files.createDirectories(logPath.getParent());
+            }
+            int pid = conmon.create(new Conmon.CreateRequest(id, name, bundle, handler, systemd(), logPath,
+                    cfg.getTty(), cfg.getStdin(), cfg.getStdinOnce(), CREATE_TIMEOUT));
+            String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst();
+            Container c = new Container(id, pod.id(), cfg, imageText, image.id(), imageRef, Container.State.CREATED,
+                    Instant.now(), null, null, null, "", "", pid, bundle, logPath, handler.name());
+            table.insert(toRow(c, image));
+            LOG.info("created container", "id", id, "name", name, "pod", pod.id(), "image", imageText, "pid", pid);
+            return id;
+        } catch (IOException | RuntimeException e) {
+            // nothing half-made stays behind: the runtime's container, the mount, the directories
+            new OciRuntime(handler, systemd()).delete(id, true);
+            if (mounted) {
+                Rootfs.unmount(rootfs);
+            }
+            deleteTree(bundle);
+            deleteTree(layers.resolve(id));
+            if (e instanceof HakoException h) {
+                throw h;
+            }
+            throw HakoException.internal("creating container " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void start(String id) {
+        synchronized (lock(id)) {
+            Container c = get(id);
+            if (c.state() != Container.State.CREATED) {
+                throw HakoException.failedPrecondition("container " + id + " is " + c.state().name().toLowerCase()
+                        + ", only a created container can be started");
+            }
+            try {
+                runtime(c.handler()).start(id);
+            } catch (HakoException e) {
+                // keep the failed container visible with the runtime's reason, as the kubelet expects
+                save(c.with(Container.State.EXITED, null, Instant.now(), 128, "StartError", e.getMessage(), c.pid()));
+                throw e;
+            }
+            save(c.with(Container.State.RUNNING, Instant.now(), null, null, "", "", c.pid()));
+            LOG.info("started container", "id", id, "name", c.name());
+        }
+    }
+
+    // ---- stop / remove --------------------------------------------------------------------
+
+    /** Stops with the stop signal, then SIGKILL after {@code timeoutSeconds}; an exited container is left as is. */
+    public void stop(String id, long timeoutSeconds) {
+        synchronized (lock(id)) {
+            Container c = refresh(get(id));
+            if (c.state() == Container.State.EXITED) {
+                return;
+            }
+            OciRuntime runtime = runtime(c.handler());
+            if (c.state() == Container.State.CREATED) {
+                runtime.kill(id, Signals.SIGKILL, true);
+                awaitExit(c, KILL_WAIT);
+                return;
+            }
+            int signal = Signals.stopSignal(c.config().getStopSignal(), stopSignalOfImage(c));
+            if (timeoutSeconds > 0) {
+                runtime.kill(id, signal, false);
+                if (awaitExit(c, Duration.ofSeconds(timeoutSeconds))) {
+                    LOG.info("stopped container", "id", id, "signal", signal);
+                    return;
+                }
+            }
+            runtime.kill(id, Signals.SIGKILL, true);
+            awaitExit(c, KILL_WAIT);
+            LOG.info("killed container", "id", id);
+        }
+    }
+
+    /** Removes the container and everything it used; unknown ids are fine (the kubelet retries). */
+    public void remove(String id) {
+        Optional<ContainerRow> row = table.byId(id);
+        if (row.isEmpty()) {
+            return;
+        }
+        synchronized (lock(id)) {
+            Container c = toContainer(row.get());
+            if (refresh(c).state() != Container.State.EXITED) {
+                stop(id, 0);
+            }
+            runtime(c.handler()).delete(id, true);
+            Rootfs.unmount(c.bundle().resolve("rootfs"));
+            deleteTree(c.bundle());
+            deleteTree(layers.resolve(id));
+            table.delete(id);
+            locks.remove(id);
+            LOG.info("removed container", "id", id, "name", c.name());
+        }
+    }
+
+    @Override
+    public void stopContainers(String podId) {
+        for (Container c : list()) {
+            if (c.podId().equals(podId)) {
+                stop(c.id(), 0);
+            }
+        }
+    }
+
+    @Override
+    public void removeContainers(String podId) {
+        for (Container c : list()) {
+            if (c.podId().equals(podId)) {
+                remove(c.id());
+            }
+        }
+    }
+
+    // ---- queries ---------------------------------------------------------------------------
+
+    /** The container with this id (or unique id prefix), its state brought up to date. */
+    public Container get(String idOrPrefix) {
+        Optional<ContainerRow> exact = table.byId(idOrPrefix);
+        if (exact.isPresent()) {
+            return refresh(toContainer(exact.get()));
+        }
+        List<ContainerRow> matches = table.all().stream().filter(r -> r.id().startsWith(idOrPrefix)).toList();
+        if (idOrPrefix.length() >= 4 && matches.size() == 1) {
+            return refresh(toContainer(matches.getFirst()));
+        }
+        if (matches.size() > 1 && idOrPrefix.length() >= 4) {
+            throw HakoException.invalidArgument("container_id", "\"" + idOrPrefix + "\" matches " + matches.size() + " containers");
+        }
+        throw HakoException.notFound("container \"" + idOrPrefix + "\" does not exist");
+    }
+
+    public List<Container> list() {
+        List<Container> out = new ArrayList<>();
+        for (ContainerRow r : table.all()) {
+            out.add(refresh(toContainer(r)));
+        }
+        return out;
+    }
+
+    /** The container's process as the runtime knows it (pid), for verbose status. */
+    public Optional<OciRuntime.State> runtimeState(Container c) {
+        return runtime(c.handler()).state(c.id());
+    }
+
+    public byte[] spec(Container c) {
+        try {
+            return Files.readAllBytes(c.bundle().resolve("config.json"));
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+
+    // ---- exec / logs -----------------------------------------------------------------------
+
+    public Conmon.ExecResult execSync(String id, List<String> cmd, long timeoutSeconds) {
+        Container c = get(id);
+        if (c.state() != Container.State.RUNNING) {
+            throw HakoException.failedPrecondition("container " + id + " is not running");
+        }
+        if (cmd.isEmpty()) {
+            throw HakoException.invalidArgument("cmd", "no command given");
+        }
+        Map<String, Object> spec = specTree(c);
+        Map<String, Object> process = SpecGenerator.execProcess(spec, cmd, false);
+        Duration timeout = timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : Duration.ZERO;
+        return conmon.execSync(id, c.bundle(), handlerByName(c.handler()), process, timeout);
+    }
+
+    public void reopenLog(String id) {
+        Container c = get(id);
+        if (c.state() != Container.State.RUNNING) {
+            throw HakoException.failedPrecondition("container " + id + " is not running; its log cannot be reopened");
+        }
+        conmon.reopenLog(c.bundle(), c.logPath());
+    }
+
+    // ---- recovery --------------------------------------------------------------------------
+
+    /** At start-up: reconcile every record with exit files and the runtime; watch for exits from now on. */
+    public void recover() {
+        int running = 0;
+        int exited = 0;
+        for (ContainerRow r : table.all()) {
+            Container c = refresh(toContainer(r));
+            if (c.state() == Container.State.RUNNING || c.state() == Container.State.CREATED) {
+                Optional<OciRuntime.State> s = runtime(c.handler()).state(c.id());
+                if (s.isEmpty() || s.get().status().equals("stopped")) {
+                    // the runtime forgot it (a reboot) or it stopped without an exit file: record what we know
+                    c = refresh(c);
+                    if (c.state() != Container.State.EXITED) {
+                        save(c.exited(255, Instant.now(), "Unknown", "the container was gone when Hako restarted"));
+                    }
+                    exited++;
+                } else {
+                    running++;
+                }
+            } else {
+                exited++;
+            }
+        }
+        conmon.watchExits(id -> {
+            try {
+                table.byId(id).ifPresent(r -> refresh(toContainer(r)));
+            } catch (RuntimeException e) {
+                LOG.warn("cannot record container exit", "id", id, "error", e.getMessage());
+            }
+        });
+        if (running + exited > 0) {
+            LOG.info("recovered containers", "running", running, "not_running", exited);
+        }
+    }
+
+    // ---- internals -------------------------------------------------------------------------
+
+    /** Applies the exit file, if the container has exited since its record was written. */
+    private Container refresh(Container c) {
+        if (c.state() != Container.State.RUNNING && c.state() != Container.State.CREATED) {
+            return c;
+        }
+        Optional<Conmon.Exit> exit = conmon.exit(c.id());
+        if (exit.isEmpty()) {
+            return c;
+        }
+        Conmon.Exit e = exit.get();
+        String reason = e.oomKilled() ? "OOMKilled" : e.code() == 0 ? "Completed" : "Error";
+        Container done = c.exited(e.code(), e.at(), reason, "");
+        synchronized (lock(c.id())) {
+            Optional<ContainerRow> current = table.byId(c.id());
+            if (current.isPresent() && !current.get().state().equals(Container.State.EXITED.name())) {
+                save(done);
+            }
+        }
+        return done;
+    }
+
+    private boolean awaitExit(Container c, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (refresh(c).state() == Container.State.EXITED) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    private java.util.Collection<Digest> chainIdsInUse() {
+        List<Digest> out = new ArrayList<>();
+        for (ContainerRow r : table.all()) {
+            Object ids = Json.parseObject(r.details()).get("chainIDs");
+            if (ids instanceof List<?> l) {
+                for (Object o : l) {
+                    out.add(Digest.parseRemote(String.valueOf(o), "container " + r.id()));
+                }
+            }
+        }
+        return out;
+    }
+
+    private String stopSignalOfImage(Container c) {
+        try {
+            Object cfg = Json.parseObject(new String(spec(c), StandardCharsets.UTF_8)).get("annotations");
+            if (cfg instanceof Map<?, ?> m && m.get("org.opencontainers.image.stopSignal") instanceof String s) {
+                return s;
+            }
+        } catch (RuntimeException e) {
+            // no spec: default signal
+        }
+        return "";
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> specTree(Container c) {
+        return (Map<String, Object>) Json.parse(new String(spec(c), StandardCharsets.UTF_8));
+    }
+
+    private Path logPath(Pod pod, ContainerConfig cfg, Path bundle) {
+        String dir = pod.config().getLogDirectory();
+        String rel = cfg.getLogPath();
+        if (!dir.isEmpty() && !rel.isEmpty()) {
+            Path p = Path.of(dir).resolve(rel).normalize();
+            if (!p.startsWith(Path.of(dir).normalize())) {
+                throw HakoException.invalidArgument("config.log_path", "\"" + rel + "\" leaves the pod's log directory");
+            }
+            return p;
+        }
+        return bundle.resolve("container.log");
+    }
+
+    private HandlerConfig handlerOf(Pod pod) {
+        String name = pod.runtimeHandler().isEmpty() ? config.runtime().defaultHandler() : pod.runtimeHandler();
+        return handlerByName(name);
+    }
+
+    private HandlerConfig handlerByName(String name) {
+        HandlerConfig h = config.runtime().handlers().get(name);
+        if (h == null) {
+            throw HakoException.failedPrecondition("runtime handler \"" + name + "\" is no longer configured");
+        }
+        return h;
+    }
+
+    private OciRuntime runtime(String handler) {
+        return new OciRuntime(handlerByName(handler), systemd());
+    }
+
+    private boolean systemd() {
+        return config.runtime().cgroupDriver() == dev.hako.config.CgroupDriver.SYSTEMD;
+    }
+
+    private Object lock(String id) {
+        return locks.computeIfAbsent(id, k -> new Object());
+    }
+
+    private void save(Container c) {
+        table.update(toRowUpdate(c));
+    }
+
+    private ContainerRow toRow(Container c, Image image) {
+        Map<String, Object> details = details(c);
+        details.put("chainIDs", image.layers().stream().map(l -> l.chainId().toString()).toList());
+        return new ContainerRow(c.id(), c.podId(), c.name(), c.config().getMetadata().getAttempt(),
+                c.config().toByteArray(), c.imageId(), c.state().name(), c.createdAt(), c.startedAt(), c.finishedAt(),
+                c.exitCode(), c.reason(), c.message(), c.pid(), Json.write(details));
+    }
+
+    private ContainerRow toRowUpdate(Container c) {
+        ContainerRow old = table.byId(c.id()).orElseThrow(() -> HakoException.notFound("container " + c.id() + " is gone"));
+        return new ContainerRow(c.id(), c.podId(), c.name(), old.attempt(), old.config(), c.imageId(), c.state().name(),
+                c.createdAt(), c.startedAt(), c.finishedAt(), c.exitCode(), c.reason(), c.message(), c.pid(), old.details());
+    }
+
+    private static Map<String, Object> details(Container c) {
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("bundle", c.bundle().toString());
+        d.put("logPath", c.logPath().toString());
+        d.put("imageName", c.imageName());
+        d.put("imageRef", c.imageRef());
+        d.put("handler", c.handler());
+        return d;
+    }
+
+    private Container toContainer(ContainerRow r) {
+        ContainerConfig cfg;
+        try {
+            cfg = ContainerConfig.parseFrom(r.config());
+        } catch (InvalidProtocolBufferException e) {
+            throw HakoException.internal("stored config of container " + r.id() + " is unreadable", e);
+        }
+        Map<String, Object> d = Json.parseObject(r.details());
+        return new Container(r.id(), r.podId(), cfg, (String) d.get("imageName"), r.imageId(), (String) d.get("imageRef"),
+                Container.State.valueOf(r.state()), r.createdAt(), r.startedAt(), r.finishedAt(), r.exitCode(), r.reason(),
+                r.message(), r.pid(), Path.of((String) d.get("bundle")), Path.of((String) d.get("logPath")),
+                (String) d.get("handler"));
+    }
+
+    private static String newId() {
+        byte[] b = new byte[32];
+        ThreadLocalRandom.current().nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    private static int ownOomScoreAdj() {
+        try {
+            return Integer.parseInt(Files.readString(Path.of("/proc/self/oom_score_adj")).strip());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    static void deleteTree(Path p) {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (var walk = Files.walk(p)) {
+            for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            LOG.warn("cannot delete", "path", p, "error", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,810 @@
+package dev.hako.monitor;
+
+import dev.hako.config.HandlerConfig;
+import dev.hako.error.HakoException;
+import dev.hako.json.Json;
+import dev.hako.log.Log;
+import dev.hako.oci.OciRuntime;
+import dev.hako.oci.RuntimeMessages;
+import dev.hako.sys.ErrnoException;
+import dev.hako.sys.ProcCalls;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * Containers supervised by conmon 2.1.6, driven exactly as CRI-O drives it.
+ *
+ * <p><b>Create.</b> conmon takes its sync and start pipes as inherited descriptors 3 and 4, named by
+ * {@code _OCI_SYNCPIPE=3 _OCI_STARTPIPE=4}. Java cannot hand a child extra descriptors, so Hako makes
+ * two fifos in the bundle, opens them itself (read-write and non-blocking: neither open waits, and
+ * they stay alive whatever conmon does) and starts conmon through
+ * {@code /bin/sh -c 'exec 3<>"$1" 4<>"$2"; shift 2; exec "$@"'}. One byte on the start fifo lets
+ * conmon go on; its first process writes the daemon's pid ({@code -P}) and exits; the daemon (in its
+ * own session, a child subreaper, outliving Hako) runs {@code runtime create} and writes
+ * {@code {"pid": N}} — or {@code {"pid": -1, "message": …}} — on the sync fifo. Hako holds the fifo's
+ * write end too, so it never sees end-of-file: it polls with a deadline and watches conmon's pid.
+ *
+ * <p><b>Exits.</b> conmon writes the exit status to {@code <state>/exits/<id>} and to {@code exit} in the
+ * persist directory (the bundle), and an {@code oom} file there when the kernel OOM-killed in the
+ * container's cgroup. Hako keeps a link {@code <state>/bundles/<id>} to the bundle to find the latter.
+ *
+ * <p><b>ExecSync.</b> One {@code conmon --exec --sync -T <s>} per call, with the process in a temp
+ * directory under {@code <state>/exec}; the output comes back through the {@code k8s-file} log.
+ */
+public final class Conmon implements AutoCloseable {
+    private static final Log LOG = Log.of("conmon");
+
+    /** stdout and stderr of an ExecSync are each cut at this size, as CRI-O does. */
+    public static final int MAX_EXEC_OUTPUT = 16 * 1024 * 1024;
+    /** Extra time Hako gives conmon beyond an exec's own timeout before killing it. */
+    static final Duration EXEC_GRACE = Duration.ofSeconds(10);
+    static final Duration DEFAULT_CREATE_TIMEOUT = Duration.ofSeconds(240);
+    static final Duration REOPEN_TIMEOUT = Duration.ofSeconds(10);
+    static final String TIMED_OUT_MESSAGE = "command timed out";
+    private static final String MONITOR_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    private static final String FD_WRAPPER = "exec 3<>\"$1\" 4<>\"$2\" || exit 127; shift 2; exec \"$@\"";
+    /** g_file_set_contents writes {@code <name>.XXXXXX} and renames it over {@code <name>}. */
+    private static final Pattern TEMP_NAME = Pattern.compile(".*\\.[A-Za-z0-9]{6}$");
+
+    private final Path conmon;
+    private final Path stateDir;
+    private final Path exitDir;
+    private final Path attachDir;
+    private final Path bundlesDir;
+    private final Path execDir;
+    private final List<WatchService> watchers = new CopyOnWriteArrayList<>();
+
+    public Conmon(Path conmonBinary, Path stateDir) {
+        this.conmon = conmonBinary;
+        this.stateDir = stateDir;
+        this.exitDir = stateDir.resolve("exits");
+        this.attachDir = stateDir.resolve("attach");
+        this.bundlesDir = stateDir.resolve("bundles");
+        this.execDir = stateDir.resolve("exec");
+    }
+
+    public Path exitDir() {
+        return exitDir;
+    }
+
+    public Path attachDir() {
+        return attachDir;
+    }
+
+    // ---- create -------------------------------------------------------------------------------
+
+    public record CreateRequest(String id, String name, Path bundle, HandlerConfig handler, boolean systemdCgroup,
+                                Path logPath, boolean tty, boolean stdin, boolean stdinOnce, Duration timeout) {}
+
+    /** conmon create: returns the container's pid once runtime create succeeded; on failure HakoException with the runtime's message. */
+    public int create(CreateRequest r) {
+        Objects.requireNonNull(r.id(), "id");
+        Path bundle = r.bundle().toAbsolutePath();
+        if (!Files.isRegularFile(bundle.resolve("config.json"))) {
+            throw HakoException.failedPrecondition("bundle " + bundle + " has no config.json");
+        }
+        Duration timeout = r.timeout() == null || r.timeout().isZero() || r.timeout().isNegative()
+                ? DEFAULT_CREATE_TIMEOUT : r.timeout();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            Files.createDirectories(exitDir);
+            Files.createDirectories(attachDir);
+            Files.createDirectories(bundlesDir);
+            for (String stale : List.of("exit", "oom", "pidfile", "conmon.pid")) {
+                Files.deleteIfExists(bundle.resolve(stale));
+            }
+            Files.deleteIfExists(exitDir.resolve(r.id()));
+            linkBundle(r.id(), bundle);
+        } catch (IOException e) {
+            throw HakoException.internal("cannot prepare conmon for " + r.id() + ": " + e.getMessage(), e);
+        }
+
+        List<String> argv = new ArrayList<>();
+        argv.add("-b");
+        argv.add(bundle.toString());
+        argv.add("-c");
+        argv.add(r.id());
+        argv.add("--exit-dir");
+        argv.add(exitDir.toAbsolutePath().toString());
+        argv.add("-l");
+        argv.add(r.logPath().toAbsolutePath().toString());
+        argv.add("--log-level");
+        argv.add(conmonLogLevel());
+        argv.add("-n");
+        argv.add(r.name() == null || r.name().isEmpty() ? r.id() : r.name());
+        argv.add("-P");
+        argv.add(bundle.resolve("conmon.pid").toString());
+        argv.add("-p");
+        argv.add(bundle.resolve("pidfile").toString());
+        argv.add("--persist-dir");
+        argv.add(bundle.toString());
+        argv.add("-r");
+        argv.add(r.handler().path().toString());
+        for (String a : OciRuntime.globalArgs(r.handler())) {
+            argv.add("--runtime-arg");
+            argv.add(a);
+        }
+        argv.add("--socket-dir-path");
+        argv.add(attachDir.toAbsolutePath().toString());
+        argv.add("--syslog");
+        argv.add("-u");
+        argv.add(r.id());
+        if (r.systemdCgroup()) {
+            argv.add("-s");
+        }
+        if (r.tty()) {
+            argv.add("-t");
+        } else if (r.stdin()) {
+            if (!r.stdinOnce()) {
+                argv.add("--leave-stdin-open");
+            }
+            argv.add("-i");
+        }
+
+        Pipes pipes = null;
+        try {
+            pipes = Pipes.open(bundle, "hako");
+            Launch launch = launch(pipes, argv, bundle);
+            ProcCalls.write(pipes.startFd, new byte[] {'0'});
+            int firstExit = launch.waitFor(deadline);
+            if (firstExit != 0) {
+                forget(r.id());
+                throw new HakoException(HakoException.Kind.INTERNAL, "conmon for " + r.id() + " exited with status "
+                        + firstExit + before(launch.output()));
+            }
+            int monitorPid = readPid(bundle.resolve("conmon.pid"));
+            Map<String, Object> msg = readSyncMessage(pipes.syncFd, deadline, monitorPid);
+            if (msg == null) {
+                boolean alive = monitorPid > 0 && ProcessHandle.of(monitorPid).map(ProcessHandle::isAlive).orElse(false);
+                if (alive) {
+                    kill(monitorPid);
+                }
+                cleanupFailed(r);
+                throw new HakoException(HakoException.Kind.UNAVAILABLE, alive
+                        ? "container " + r.id() + " was not created within " + timeout.toSeconds() + "s; its monitor was killed"
+                        : "conmon for " + r.id() + " exited without reporting the container's pid");
+            }
+            long pid = msg.get("pid") instanceof Number n ? n.longValue() : -1;
+            if (pid <= 0) {
+                String m = msg.get("message") instanceof String s ? RuntimeMessages.clean(s) : "";
+                cleanupFailed(r);
+                throw new HakoException(HakoException.Kind.INTERNAL, "cannot create container " + r.id() + ": "
+                        + (m.isEmpty() ? "the runtime failed without a message" : m));
+            }
+            return (int) pid;
+        } catch (IOException e) {
+            cleanupFailed(r);
+            throw HakoException.internal("cannot run conmon for " + r.id() + ": " + e.getMessage(), e);
+        } finally {
+            if (pipes != null) {
+                pipes.close();
+            }
+        }
+    }
+
+    private void cleanupFailed(CreateRequest r) {
+        try {
+            new OciRuntime(r.handler(), r.systemdCgroup()).delete(r.id(), true);
+        } catch (RuntimeException e) {
+            LOG.debug("delete after a failed create failed", "id", r.id(), "error", e.getMessage());
+        }
+        forget(r.id());
+    }
+
+    // ---- exec ---------------------------------------------------------------------------------
+
+    public record ExecResult(int exitCode, byte[] stdout, byte[] stderr) {}
+
+    /**
+     * ExecSync: {@code conmon --exec --sync -T <timeout s>}; stdout and stderr come back separated (parsed
+     * from the k8s-file log conmon writes), each capped at 16 MiB. A timeout gives exit code -1 and
+     * leaves no process behind; a process that cannot be started is a HakoException with the runtime's message.
+     */
+    public ExecResult execSync(String id, Path bundle, HandlerConfig handler, Map<String, Object> processSpec,
+                               Duration timeout) {
+        long timeoutSeconds = timeout == null || timeout.isNegative() || timeout.isZero() ? 0
+                : Math.max(1, (timeout.toMillis() + 999) / 1000);
+        Path dir;
+        try {
+            Files.createDirectories(execDir);
+            dir = Files.createTempDirectory(execDir, safe(id) + "-");
+        } catch (IOException e) {
+            throw HakoException.internal("cannot prepare an exec in " + id + ": " + e.getMessage(), e);
+        }
+        Path spec = dir.resolve("process.json");
+        Path pidFile = dir.resolve("pidfile");
+        Path log = dir.resolve("exec.log");
+        Pipes pipes = null;
+        Launch launch = null;
+        try {
+            Files.writeString(spec, Json.write(processSpec));
+            List<String> argv = new ArrayList<>();
+            argv.add("-c");
+            argv.add(id);
+            argv.add("-n");
+            argv.add(id);
+            argv.add("-r");
+            argv.add(handler.path().toString());
+            argv.add("-p");
+            argv.add(pidFile.toString());
+            argv.add("-e");
+            argv.add("-l");
+            argv.add(log.toString());
+            argv.add("--socket-dir-path");
+            Files.createDirectories(attachDir);
+            argv.add(attachDir.toAbsolutePath().toString());
+            argv.add("--log-level");
+            argv.add(conmonLogLevel());
+            argv.add("--sync");
+            // room for both capped streams plus the per-line timestamps; conmon stops logging beyond it
+            argv.add("--log-global-size-max");
+            argv.add(Long.toString(4L * MAX_EXEC_OUTPUT));
+            if (Boolean.TRUE.equals(processSpec.get("terminal"))) {
+                argv.add("-t");
+            }
+            if (timeoutSeconds > 0) {
+                argv.add("-T");
+                argv.add(Long.toString(timeoutSeconds));
+            }
+            argv.add("--exec-process-spec");
+            argv.add(spec.toString());
+            for (String a : OciRuntime.globalArgs(handler)) {
+                argv.add("--runtime-arg");
+                argv.add(a);
+            }
+
+            pipes = Pipes.open(dir, "exec");
+            ProcCalls.write(pipes.startFd, new byte[] {'0'});
+            Instant started = Instant.now();
+            launch = launch(pipes, argv, dir);
+            long deadline = timeoutSeconds > 0
+                    ? System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds) + EXEC_GRACE.toNanos()
+                    : Long.MAX_VALUE;
+            Integer conmonExit = launch.waitForOrKill(deadline);
+            Map<String, Object> msg = readAvailableSyncMessage(pipes.syncFd, "exit_code");
+            CriLog.Streams out = CriLog.read(log, MAX_EXEC_OUTPUT);
+            if (conmonExit == null) { // conmon itself hung past the deadline: killed
+                killLeftover(pidFile, processSpec, started);
+                return new ExecResult(-1, out.stdout(), out.stderr());
+            }
+            if (msg == null) {
+                killLeftover(pidFile, processSpec, started);
+                if (timeoutSeconds > 0 && Duration.between(started, Instant.now()).toSeconds() >= timeoutSeconds) {
+                    return new ExecResult(-1, out.stdout(), out.stderr());
+                }
+                throw new HakoException(HakoException.Kind.INTERNAL, "exec in " + id + ": conmon exited with status "
+                        + conmonExit + " without reporting the command's exit code" + before(launch.output()));
+            }
+            long code = msg.get("exit_code") instanceof Number n ? n.longValue() : -1;
+            String message = msg.get("message") instanceof String s ? s : null;
+            if (code == -1 && TIMED_OUT_MESSAGE.equals(message)) {
+                killLeftover(pidFile, processSpec, started);
+                return new ExecResult(-1, out.stdout(), out.stderr());
+            }
+            if (message != null && code < 0) {
+                String m = RuntimeMessages.clean(message);
+                throw new HakoException(HakoException.Kind.INTERNAL, "exec in " + id + " failed: "
+                        + (m.isEmpty() ? "exit status " + code : m));
+            }
+            return new ExecResult((int) code, out.stdout(), out.stderr());
+        } catch (IOException e) {
+            throw HakoException.internal("exec in " + id + ": " + e.getMessage(), e);
+        } finally {
+            if (pipes != null) {
+                pipes.close();
+            }
+            if (launch != null) {
+                launch.discard();
+            }
+            deleteTree(dir);
+        }
+    }
+
+    /**
+     * The exec'd process after a timeout, if conmon did not take it down (it kills the process
+     * group): killed, with a check that the pid still names a process started for this exec.
+     */
+    private static void killLeftover(Path pidFile, Map<String, Object> processSpec, Instant started) {
+        int pid = readPid(pidFile);
+        if (pid <= 1) {
+            return;
+        }
+        Optional<ProcessHandle> h = ProcessHandle.of(pid);
+        if (h.isEmpty() || !h.get().isAlive()) {
+            return;
+        }
+        Optional<Instant> start = h.get().info().startInstant();
+        if (start.isPresent() && start.get().isBefore(started.minusSeconds(1))) {
+            return; // an older process reusing the number
+        }
+        try {
+            ProcCalls.kill(pid, 9);
+        } catch (IOException e) {
+            LOG.debug("cannot kill a timed-out exec", "pid", pid, "error", e.getMessage());
+        }
+    }
+
+    // ---- exit status, logs, watching ----------------------------------------------------------
+
+    public record Exit(int code, Instant at, boolean oomKilled) {}
+
+    /** The exit file conmon wrote for the container, if it has exited: code and time (file mtime). */
+    public Optional<Exit> exit(String id) {
+        return exit(id, bundleOf(id));
+    }
+
+    /** As {@link #exit(String)}, with the bundle (persist directory) given: also finds {@code <bundle>/exit}. */
+    public Optional<Exit> exit(String id, Path bundle) {
+        Path file = exitDir.resolve(id);
+        if (!Files.isRegularFile(file) && bundle != null) {
+            file = bundle.resolve("exit");
+        }
+        String text;
+        Instant at;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8).strip();
+            at = Files.getLastModifiedTime(file).toInstant();
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw HakoException.internal("cannot read exit file " + file + ": " + e.getMessage(), e);
+        }
+        int code;
+        try {
+            code = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            code = -1;
+        }
+        boolean oom = bundle != null && Files.exists(bundle.resolve("oom"));
+        return Optional.of(new Exit(code, at, oom));
+    }
+
+    /** The bundle recorded for a container by {@link #create}, or null. */
+    public Path bundleOf(String id) {
+        Path link = bundlesDir.resolve(id);
+        try {
+            return Files.readSymbolicLink(link);
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    /** Forgets a removed container: its exit file, bundle link and attach-socket link. */
+    public void forget(String id) {
+        for (Path p : List.of(exitDir.resolve(id), bundlesDir.resolve(id), attachDir.resolve(id))) {
+            try {
+                if (Files.isSymbolicLink(p) || Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                LOG.debug("cannot remove", "path", p, "error", e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * ReopenContainerLog: writes {@code "2 0 0\n"} to {@code <bundle>/ctl} and waits (bounded) until
+     * conmon has opened a new file at {@code logPath}. Never creates the file itself.
+     */
+    public void reopenLog(Path bundle, Path logPath) {
+        Path ctl = bundle.resolve("ctl");
+        Object before = fileKey(logPath);
+        int fd;
+        try {
+            fd = ProcCalls.open(ctl, ProcCalls.O_WRONLY | ProcCalls.O_NONBLOCK);
+        } catch (ErrnoException e) {
+            if (e.errno() == ProcCalls.ENXIO || e.errno() == dev.hako.sys.Errno.ENOENT) {
+                throw HakoException.failedPrecondition("cannot reopen the log of " + bundle.getFileName()
+                        + ": its monitor is not running");
+            }
+            throw HakoException.internal("cannot open " + ctl + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw HakoException.internal("cannot open " + ctl + ": " + e.getMessage(), e);
+        }
+        try {
+            ProcCalls.write(fd, "2 0 0\n".getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw HakoException.internal("cannot write to " + ctl + ": " + e.getMessage(), e);
+        } finally {
+            ProcCalls.close(fd);
+        }
+        long deadline = System.nanoTime() + REOPEN_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Object now = fileKey(logPath);
+            if (now != null && !now.equals(before)) {
+                return;
+            }
+            sleep(10);
+        }
+        throw new HakoException(HakoException.Kind.UNAVAILABLE, "conmon did not reopen " + logPath + " within "
+                + REOPEN_TIMEOUT.toSeconds() + "s");
+    }
+
+    private static Object fileKey(Path p) {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Watches {@code <state>/exits} (inotify, through a WatchService) and calls {@code onExit} with
+     * the container id of each exit file that appears, on a daemon thread. After an event overflow
+     * every file present is reported again: the listener must tolerate repeats. Stops at {@link #close()}.
+     */
+    public void watchExits(Consumer<String> onExit) {
+        WatchService ws;
+        try {
+            Files.createDirectories(exitDir);
+            ws = exitDir.getFileSystem().newWatchService();
+            exitDir.register(ws, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+        } catch (IOException e) {
+            throw HakoException.internal("cannot watch " + exitDir + ": " + e.getMessage(), e);
+        }
+        watchers.add(ws);
+        Thread.ofPlatform().daemon().name("hako-exit-watch").start(() -> {
+            try {
+                while (true) {
+                    WatchKey key = ws.take();
+                    for (WatchEvent<?> ev : key.pollEvents()) {
+                        if (ev.kind() == StandardWatchEventKinds.OVERFLOW) {
+                            rescan(onExit);
+                            continue;
+                        }
+                        String name = ev.context().toString();
+                        if (TEMP_NAME.matcher(name).matches() && !Files.exists(exitDir.resolve(name))) {
+                            continue; // conmon's temp file, already renamed
+                        }
+                        if (TEMP_NAME.matcher(name).matches() && Files.exists(exitDir.resolve(stripTemp(name)))) {
+                            continue;
+                        }
+                        if (Files.isRegularFile(exitDir.resolve(name))) {
+                            deliver(onExit, name);
+                        }
+                    }
+                    if (!key.reset()) {
+                        return;
+                    }
+                }
+            } catch (InterruptedException | ClosedWatchServiceException e) {
+                // closed
+            }
+        });
+    }
+
+    private static String stripTemp(String name) {
+        return name.substring(0, name.length() - 7);
+    }
+
+    private void rescan(Consumer<String> onExit) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(exitDir)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (Files.isRegularFile(p) && !TEMP_NAME.matcher(name).matches()) {
+                    deliver(onExit, name);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot rescan exit files", "dir", exitDir, "error", e.getMessage());
+        }
+    }
+
+    private static void deliver(Consumer<String> onExit, String id) {
+        try {
+            onExit.accept(id);
+        } catch (RuntimeException e) {
+            LOG.warn("exit listener failed", "id", id, "error", e.toString());
+        }
+    }
+
+    /** Stops the exit watchers. Containers and their monitors keep running. */
+    @Override
+    public void close() {
+        for (WatchService ws : watchers) {
+            try {
+                ws.close();
+            } catch (IOException e) {
+                // closing anyway
+            }
+        }
+        watchers.clear();
+    }
+
+    // ---- plumbing -----------------------------------------------------------------------------
+
+    /** The two fifos conmon gets as descriptors 3 (sync) and 4 (start), with Hako's own ends open. */
+    private static final class Pipes implements AutoCloseable {
+        final Path sync;
+        final Path start;
+        final int syncFd;
+        final int startFd;
+
+        private Pipes(Path sync, Path start, int syncFd, int startFd) {
+            this.sync = sync;
+            this.start = start;
+            this.syncFd = syncFd;
+            this.startFd = startFd;
+        }
+
+        static Pipes open(Path dir, String prefix) throws IOException {
+            Path sync = dir.resolve(prefix + "-sync.fifo");
+            Path start = dir.resolve(prefix + "-start.fifo");
+            Files.deleteIfExists(sync);
+            Files.deleteIfExists(start);
+            ProcCalls.mkfifo(sync, 0600);
+            ProcCalls.mkfifo(start, 0600);
+            int s = -1;
+            try {
+                s = ProcCalls.open(sync, ProcCalls.O_RDWR | ProcCalls.O_NONBLOCK);
+                int t = ProcCalls.open(start, ProcCalls.O_RDWR | ProcCalls.O_NONBLOCK);
+                return new Pipes(sync, start, s, t);
+            } catch (IOException e) {
+                ProcCalls.close(s);
+                Files.deleteIfExists(sync);
+                Files.deleteIfExists(start);
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            ProcCalls.close(syncFd);
+            ProcCalls.close(startFd);
+            try {
+                Files.deleteIfExists(sync);
+                Files.deleteIfExists(start);
+            } catch (IOException e) {
+                // the directory goes with the bundle
+            }
+        }
+    }
+
+    /** A started conmon (through the fd wrapper), its combined stdout and stderr in a temp file. */
+    private static final class Launch {
+        final Process process;
+        final Path output;
+
+        Launch(Process process, Path output) {
+            this.process = process;
+            this.output = output;
+        }
+
+        /** Waits for the process until {@code deadline} (System.nanoTime), killing it then. Returns its status. */
+        int waitFor(long deadline) throws IOException {
+            Integer code = waitForOrKill(deadline);
+            if (code == null) {
+                throw new HakoException(HakoException.Kind.UNAVAILABLE, "conmon did not start in time; killed");
+            }
+            return code;
+        }
+
+        Integer waitForOrKill(long deadline) {
+            try {
+                long left = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - System.nanoTime();
+                if (process.waitFor(Math.max(left, 0), TimeUnit.NANOSECONDS)) {
+                    return process.exitValue();
+                }
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
+                return null;
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+
+        String output() {
+            try {
+                String s = Files.readString(output, StandardCharsets.UTF_8).strip();
+                return s.length() > 4096 ? s.substring(0, 4096) : s;
+            } catch (IOException e) {
+                return "";
+            }
+        }
+
+        void discard() {
+            try {
+                Files.deleteIfExists(output);
+            } catch (IOException e) {
+                // in a temp directory
+            }
+        }
+    }
+
+    private Launch launch(Pipes pipes, List<String> conmonArgs, Path cwd) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add("/bin/sh");
+        cmd.add("-c");
+        cmd.add(FD_WRAPPER);
+        cmd.add("sh");
+        cmd.add(pipes.sync.toString());
+        cmd.add(pipes.start.toString());
+        cmd.add(conmon.toString());
+        cmd.addAll(conmonArgs);
+        Files.createDirectories(stateDir);
+        Path out = Files.createTempFile(stateDir, "conmon-", ".out");
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .directory(cwd.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile());
+        Map<String, String> env = pb.environment();
+        String xdg = env.get("XDG_RUNTIME_DIR");
+        env.clear();
+        env.put("PATH", MONITOR_PATH);
+        if (xdg != null) {
+            env.put("XDG_RUNTIME_DIR", xdg);
+        }
+        env.put("_OCI_SYNCPIPE", "3");
+        env.put("_OCI_STARTPIPE", "4");
+        if (Log.enabled(dev.hako.log.Level.DEBUG)) {
+            LOG.debug("starting conmon", "args", String.join(" ", conmonArgs));
+        }
+        try {
+            return new Launch(pb.start(), out);
+        } catch (IOException e) {
+            Files.deleteIfExists(out);
+            throw e;
+        }
+    }
+
+    /**
+     * Reads one JSON line from the sync fifo, waiting until {@code deadline}; gives up early (null)
+     * once {@code monitorPid} is gone and nothing is left to read.
+     */
+    private static Map<String, Object> readSyncMessage(int fd, long deadline, int monitorPid) throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        while (true) {
+            Map<String, Object> m = drainLine(fd, buf);
+            if (m != null) {
+                return m;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return null;
+            }
+            int wait = (int) Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 100);
+            int ev = ProcCalls.poll(fd, ProcCalls.POLLIN, wait);
+            if (ev == 0 && monitorPid > 0 && !ProcessHandle.of(monitorPid).map(ProcessHandle::isAlive).orElse(false)) {
+                Map<String, Object> last = drainLine(fd, buf); // it may have written just before exiting
+                return last;
+            }
+        }
+    }
+
+    /** What conmon left on the sync fifo after exiting: the last JSON object carrying {@code key}, or null. */
+    private static Map<String, Object> readAvailableSyncMessage(int fd, String key) throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        byte[] chunk;
+        while ((chunk = ProcCalls.read(fd, 65536)) != null && chunk.length > 0) {
+            buf.write(chunk);
+        }
+        Map<String, Object> found = null;
+        for (String line : buf.toString(StandardCharsets.UTF_8).split("\n")) {
+            Map<String, Object> m = parseJson(line);
+            if (m != null && m.containsKey(key)) {
+                found = m;
+            }
+        }
+        return found;
+    }
+
+    private static Map<String, Object> drainLine(int fd, ByteArrayOutputStream buf) throws IOException {
+        byte[] chunk;
+        while ((chunk = ProcCalls.read(fd, 65536)) != null && chunk.length > 0) {
+            buf.write(chunk);
+        }
+        String s = buf.toString(StandardCharsets.UTF_8);
+        int nl = s.indexOf('\n');
+        if (nl < 0) {
+            return null;
+        }
+        return parseJson(s.substring(0, nl));
+    }
+
+    private static Map<String, Object> parseJson(String line) {
+        String l = line.strip();
+        if (l.isEmpty()) {
+            return null;
+        }
+        try {
+            return Json.parseObject(l);
+        } catch (IllegalArgumentException e) {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("pid", -1L);
+            m.put("exit_code", -1L);
+            m.put("message", "unreadable answer from conmon: " + l);
+            return m;
+        }
+    }
+
+    private static int readPid(Path file) {
+        try {
+            return Integer.parseInt(Files.readString(file).strip());
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static void kill(int pid) {
+        try {
+            ProcCalls.kill(pid, 9);
+        } catch (IOException e) {
+            LOG.debug("cannot kill", "pid", pid, "error", e.getMessage());
+        }
+    }
+
+    private void linkBundle(String id, Path bundle) throws IOException {
+        Path link = bundlesDir.resolve(id);
+        Files.deleteIfExists(link);
+        try {
+            Files.createSymbolicLink(link, bundle);
+        } catch (FileAlreadyExistsException e) {
+            Files.deleteIfExists(link);
+            Files.createSymbolicLink(link, bundle);
+        }
+    }
+
+    private static String conmonLogLevel() {
+        return Log.level().label();
+    }
+
+    private static String before(String output) {
+        return output == null || output.isEmpty() ? "" : ": " + output;
+    }
+
+    private static String safe(String id) {
+        String s = id.replaceAll("[^A-Za-z0-9_.-]", "_");
+        return s.length() > 64 ? s.substring(0, 64) : s;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HakoException(HakoException.Kind.UNAVAILABLE, "interrupted");
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // best effort
+                }
+            });
+        } catch (IOException e) {
+            // already gone
+        }
+    }
+}

@@ -1,0 +1,206 @@
+package dev.hako.oci;
+
+import dev.hako.config.HandlerConfig;
+import dev.hako.error.HakoException;
+import dev.hako.json.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An OCI runtime binary (runc, crun, runsc) run directly for the calls that need no monitor:
+ * {@code start}, {@code kill}, {@code delete}, {@code state}. {@code create} and {@code exec}
+ * go through the container monitor, which owns the container's stdio.
+ *
+ * <p>Every command line is {@code <path> [--systemd-cgroup] --root <root> <handler args…> <sub> …};
+ * each call is bounded ({@link #DEFAULT_TIMEOUT}) and a runtime that hangs is killed. Failures are
+ * {@link HakoException}s carrying the runtime's own error text.
+ */
+public final class OciRuntime {
+    /** How long one runtime command may take before it is killed. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+    private final HandlerConfig handler;
+    private final boolean systemdCgroup;
+    private final Duration timeout;
+
+    public OciRuntime(HandlerConfig handler, boolean systemdCgroup) {
+        this(handler, systemdCgroup, DEFAULT_TIMEOUT);
+    }
+
+    public OciRuntime(HandlerConfig handler, boolean systemdCgroup, Duration timeout) {
+        this.handler = handler;
+        this.systemdCgroup = systemdCgroup;
+        this.timeout = timeout;
+    }
+
+    public HandlerConfig handler() {
+        return handler;
+    }
+
+    /** The container's state as the runtime reports it. */
+    public record State(String status, int pid) {}
+
+    /** {@code runtime start id}: runs the process of a created container. */
+    public void start(String id) {
+        Result r = run(List.of("start", id));
+        if (r.code != 0) {
+            throw failure("start", id, r);
+        }
+    }
+
+    /** {@code runtime kill [--all] id signal}. NOT_FOUND for an unknown container, FAILED_PRECONDITION when it is not running. */
+    public void kill(String id, int signal, boolean all) {
+        List<String> args = new ArrayList<>(List.of("kill"));
+        if (all) {
+            args.add("--all");
+        }
+        args.add(id);
+        args.add(Integer.toString(signal));
+        Result r = run(args);
+        if (r.code != 0) {
+            throw failure("kill", id, r);
+        }
+    }
+
+    /** {@code runtime delete [--force] id}; a container the runtime does not know is already deleted. */
+    public void delete(String id, boolean force) {
+        List<String> args = new ArrayList<>(List.of("delete"));
+        if (force) {
+            args.add("--force");
+        }
+        args.add(id);
+        Result r = run(args);
+        if (r.code != 0 && !doesNotExist(r.stderr)) {
+            throw failure("delete", id, r);
+        }
+    }
+
+    /** {@code runtime state id}, or empty when the runtime does not know the container. */
+    public Optional<State> state(String id) {
+        Result r = run(List.of("state", id));
+        if (r.code != 0) {
+            if (doesNotExist(r.stderr)) {
+                return Optional.empty();
+            }
+            throw failure("state", id, r);
+        }
+        Map<String, Object> json;
+        try {
+            json = Json.parseObject(r.stdout);
+        } catch (IllegalArgumentException e) {
+            throw new HakoException(HakoException.Kind.INTERNAL,
+                    handler.path() + " state " + id + " printed no JSON object: " + e.getMessage());
+        }
+        String status = json.get("status") instanceof String s ? s : "unknown";
+        int pid = json.get("pid") instanceof Number n ? n.intValue() : 0;
+        return Optional.of(new State(status, pid));
+    }
+
+    /** The runtime's global arguments, for callers (the monitor) that pass them on: {@code --root=R} and the handler's args. */
+    public static List<String> globalArgs(HandlerConfig handler) {
+        List<String> out = new ArrayList<>();
+        if (handler.root() != null) {
+            out.add("--root=" + handler.root());
+        }
+        out.addAll(handler.args());
+        return out;
+    }
+
+    private static boolean doesNotExist(String stderr) {
+        String s = stderr.toLowerCase(java.util.Locale.ROOT);
+        return s.contains("does not exist") || s.contains("not found") || s.contains("no such file or directory");
+    }
+
+    private HakoException failure(String command, String id, Result r) {
+        String msg = RuntimeMessages.clean(r.stderr);
+        if (msg.isEmpty()) {
+            msg = "exit status " + r.code;
+        }
+        String text = handler.name() + " " + command + " " + id + ": " + msg;
+        String lower = msg.toLowerCase(java.util.Locale.ROOT);
+        if (lower.contains("does not exist")) {
+            return HakoException.notFound(text);
+        }
+        if (lower.contains("not running") || lower.contains("cannot start") || lower.contains("is not in created state")) {
+            return HakoException.failedPrecondition(text);
+        }
+        return new HakoException(HakoException.Kind.INTERNAL, text);
+    }
+
+    private List<String> commandLine(List<String> sub) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(handler.path().toString());
+        if (systemdCgroup) {
+            cmd.add("--systemd-cgroup");
+        }
+        if (handler.root() != null) {
+            cmd.add("--root");
+            cmd.add(handler.root().toString());
+        }
+        cmd.addAll(handler.args());
+        cmd.addAll(sub);
+        return cmd;
+    }
+
+    private record Result(int code, String stdout, String stderr) {}
+
+    private Result run(List<String> sub) {
+        List<String> cmd = commandLine(sub);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new HakoException(HakoException.Kind.UNAVAILABLE,
+                    "cannot run " + handler.path() + ": " + e.getMessage(), e);
+        }
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Thread errReader = Thread.ofVirtual().start(() -> drain(p.getErrorStream(), err));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Thread outReader = Thread.ofVirtual().start(() -> drain(p.getInputStream(), out));
+        try {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+                throw new HakoException(HakoException.Kind.UNAVAILABLE,
+                        String.join(" ", cmd) + " did not finish within " + timeout.toSeconds() + "s; killed");
+            }
+            errReader.join(Duration.ofSeconds(5));
+            outReader.join(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new HakoException(HakoException.Kind.UNAVAILABLE, "interrupted while running " + cmd.get(0), e);
+        }
+        synchronized (err) {
+            synchronized (out) {
+                return new Result(p.exitValue(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+            }
+        }
+    }
+
+    private static void drain(InputStream in, ByteArrayOutputStream sink) {
+        byte[] buf = new byte[8192];
+        try (in) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                synchronized (sink) {
+                    if (sink.size() < 1 << 20) { // a runtime's answer is small; never buffer a flood
+                        sink.write(buf, 0, n);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone; what was read is all there is
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package dev.hako.pod;
+
+import dev.hako.cri.v1.NamespaceMode;
+import dev.hako.cri.v1.PodSandboxConfig;
+import dev.hako.oci.PodContext;
+import java.nio.file.Path;
+import java.time.Instant;
+
+/**
+ * A pod sandbox as Hako keeps it: the kubelet's config, the runtime handler its containers run with
+ * (the resolved name: never empty), its state, and what a container's OCI spec needs from it.
+ *
+ * @param dir     the pod's directory, {@code <state>/pods/<id>}
+ * @param context namespaces to join, the pod's files, hostname, cgroup parent and sysctls
+ */
+public record Pod(String id, PodSandboxConfig config, String runtimeHandler, State state, Instant createdAt,
+                  Path dir, PodContext context) {
+
+    /** READY while its namespaces are pinned; NOTREADY once stopped (or found unpinned after a reboot). */
+    public enum State { READY, NOTREADY }
+
+    public String name() {
+        return config.getMetadata().getName();
+    }
+
+    public String namespace() {
+        return config.getMetadata().getNamespace();
+    }
+
+    public String uid() {
+        return config.getMetadata().getUid();
+    }
+
+    public int attempt() {
+        return config.getMetadata().getAttempt();
+    }
+
+    /**
+     * The pod's PID namespace mode: CONTAINER (each container its own), NODE (the host's), or POD (shared
+     * by the containers; until an infra process exists, {@code context().pidns()} is null for it too).
+     */
+    public NamespaceMode pidMode() {
+        return config.getLinux().getSecurityContext().getNamespaceOptions().getPid();
+    }
+}

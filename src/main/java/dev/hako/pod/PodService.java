@@ -1,0 +1,559 @@
+package dev.hako.pod;
+
+import dev.hako.config.HakoConfig;
+import dev.hako.config.HandlerConfig;
+import dev.hako.cri.v1.PodSandboxConfig;
+import dev.hako.error.HakoException;
+import dev.hako.log.Log;
+import dev.hako.oci.PodContext;
+import dev.hako.oci.RuntimeHandlers;
+import dev.hako.store.MetadataStore;
+import dev.hako.store.PodTable;
+import dev.hako.sys.Errno;
+import dev.hako.sys.ErrnoException;
+import dev.hako.sys.MountCalls;
+import dev.hako.sys.MountTable;
+import dev.hako.sys.NamespacePins;
+import dev.hako.sys.NamespacePins.Kind;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * Pod sandboxes without a pause process (CRI-O's {@code drop_infra_ctr}): a pod is its namespaces,
+ * pinned by bind mounts, plus a few files and a /dev/shm, all under {@code <state>/pods/<id>}:
+ *
+ * <pre>
+ * ns/            a private bind mount of itself, so the pins below never propagate elsewhere
+ *   net ipc uts  the pins (nsfs bind mounts), for the namespaces the pod has of its own
+ * shm/           tmpfs (64m, mode 1777, nosuid,nodev,noexec), unless IPC is the host's
+ * hostname hosts resolv.conf
+ * </pre>
+ *
+ * The row in the {@code pods} table is written last, once everything exists, so a pod is listed only
+ * when it is whole; a crash half-way leaves a directory without a row, which {@link #recover} deletes.
+ * Calls on one pod are serialised; calls on different pods run in parallel.
+ */
+public final class PodService {
+    private static final Log LOG = Log.of("pod");
+    private static final int ID_BYTES = 32;
+    private static final int LOCK_STRIPES = 64;
+    private static final String SHM_OPTIONS = "mode=1777,size=65536k";
+    private static final long SHM_FLAGS = MountCalls.MS_NOSUID | MountCalls.MS_NODEV | MountCalls.MS_NOEXEC;
+
+    /** Receives the pod's containers' lifecycle: stop them before the namespaces go, remove them before the pod. */
+    public interface ContainerHook {
+        void stopContainers(String podId);
+
+        void removeContainers(String podId);
+    }
+
+    private static final ContainerHook NO_CONTAINERS = new ContainerHook() {
+        @Override
+        public void stopContainers(String podId) {}
+
+        @Override
+        public void removeContainers(String podId) {}
+    };
+
+    private final PodTable table;
+    private final RuntimeHandlers handlers;
+    private final Path podsRoot;
+    private final SecureRandom random = new SecureRandom();
+    private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
+    /** Pods being created, by kubelet identity ({@link SandboxPlan#key}) → ID; guarded by {@link #reserving}. */
+    private final Map<String, String> creating = new HashMap<>();
+    private final ReentrantLock reserving = new ReentrantLock();
+    private volatile ContainerHook hook = NO_CONTAINERS;
+    private volatile boolean hookSet;
+    /** Called with the name of each creation step as it begins; tests make steps fail with it. */
+    private volatile Consumer<String> stepListener = step -> {};
+
+    public PodService(HakoConfig config, MetadataStore store, RuntimeHandlers handlers) {
+        this.table = new PodTable(store);
+        this.handlers = handlers;
+        Path root = config.state().resolve("pods");
+        try {
+            Files.createDirectories(root);
+            // mountinfo shows real paths: compare against those
+            this.podsRoot = root.toRealPath();
+        } catch (IOException e) {
+            throw HakoException.internal("cannot create the pod directory " + root + ": " + e.getMessage(), e);
+        }
+        for (int i = 0; i < locks.length; i++) {
+            locks[i] = new ReentrantLock();
+        }
+    }
+
+    /** Set once, by the daemon's wiring, before the CRI server serves. */
+    public void setContainerHook(ContainerHook hook) {
+        Objects.requireNonNull(hook, "hook");
+        synchronized (this) {
+            if (hookSet) {
+                throw new IllegalStateException("the container hook of the pod service is set already");
+            }
+            this.hook = hook;
+            hookSet = true;
+        }
+    }
+
+    /** The directory holding every pod's directory ({@code <state>/pods}, symlinks resolved). */
+    public Path podsRoot() {
+        return podsRoot;
+    }
+
+    // ------------------------------------------------------------------------------------------------ RunPodSandbox
+
+    /**
+     * Creates a pod sandbox and returns it READY. {@code runtimeHandler} "" is the default handler.
+     *
+     * @throws HakoException INVALID_ARGUMENT for a bad config or an unknown handler (naming the field or handler),
+     *                       ALREADY_EXISTS naming the existing pod's ID, INTERNAL when the node refuses; in every
+     *                       case nothing is left behind
+     */
+    public Pod run(PodSandboxConfig config, String runtimeHandler) {
+        SandboxPlan plan = SandboxPlan.of(config);
+        String handler = resolveHandler(runtimeHandler);
+        String key = plan.key();
+        String id;
+        reserving.lock();
+        try {
+            String inFlight = creating.get(key);
+            if (inFlight != null) {
+                throw alreadyExists(plan, inFlight, " (still being created)");
+            }
+            Optional<PodTable.Row> existing = table.byMetadata(plan.name(), plan.namespace(), plan.uid(), plan.attempt());
+            if (existing.isPresent()) {
+                throw alreadyExists(plan, existing.get().id(), "");
+            }
+            id = newId();
+            creating.put(key, id);
+        } finally {
+            reserving.unlock();
+        }
+        try {
+            long start = System.nanoTime();
+            Pod pod = create(id, config, plan, handler);
+            LOG.info("pod sandbox ready", "id", id, "pod", plan.describe(), "uid", plan.uid(),
+                    "attempt", Integer.toUnsignedString(plan.attempt()), "handler", handler,
+                    "netns", pod.context().netns() == null ? "host" : "pod",
+                    "ipcns", pod.context().ipcns() == null ? "host" : "pod",
+                    "pidns", plan.hostPid() ? "host" : plan.sharedPid() ? "pod (not shared yet)" : "container",
+                    "ms", (System.nanoTime() - start) / 1_000_000);
+            return pod;
+        } finally {
+            reserving.lock();
+            try {
+                creating.remove(key);
+            } finally {
+                reserving.unlock();
+            }
+        }
+    }
+
+    private Pod create(String id, PodSandboxConfig config, SandboxPlan plan, String handler) {
+        Path dir = podsRoot.resolve(id);
+        try {
+            Files.createDirectory(dir);
+        } catch (IOException e) {
+            // not ours to clean up: the ID is fresh, so whatever is there was not made by this call
+            throw HakoException.internal("cannot create pod sandbox " + plan.describe() + ": cannot create " + dir
+                    + ": " + e.getMessage(), e);
+        }
+        try {
+            step("files");
+            PodFiles.write(dir, plan, config.getDnsConfig());
+
+            Map<Kind, Path> pins = new EnumMap<>(Kind.class);
+            Path nsDir = null;
+            if (!plan.hostNetwork() || !plan.hostIpc()) {
+                nsDir = dir.resolve("ns");
+                if (!plan.hostNetwork()) {
+                    pins.put(Kind.NET, nsDir.resolve(Kind.NET.fileName()));
+                    pins.put(Kind.UTS, nsDir.resolve(Kind.UTS.fileName()));
+                }
+                if (!plan.hostIpc()) {
+                    pins.put(Kind.IPC, nsDir.resolve(Kind.IPC.fileName()));
+                }
+                step("nsdir");
+                Files.createDirectory(nsDir);
+                MountCalls.bindSelfPrivate(nsDir);
+                for (Path pin : pins.values()) {
+                    Files.createFile(pin);
+                }
+                step("namespaces");
+                NamespacePins.create(pins, plan.hostname());
+                if (pins.containsKey(Kind.NET)) {
+                    step("loopback");
+                    NamespacePins.loopbackUp(pins.get(Kind.NET));
+                }
+            }
+            Path shm = null;
+            if (!plan.hostIpc()) {
+                step("shm");
+                shm = Files.createDirectory(dir.resolve("shm"));
+                MountCalls.mount("shm", shm, "tmpfs", SHM_FLAGS, SHM_OPTIONS);
+            }
+
+            PodDetails details = new PodDetails(dir, plan.hostname(), nsDir, pins.get(Kind.NET), pins.get(Kind.IPC),
+                    pins.get(Kind.UTS), shm, plan.hostPid(), plan.sharedPid());
+            PodTable.Row row = new PodTable.Row(id, plan.name(), plan.namespace(), plan.uid(), plan.attempt(),
+                    config.toByteArray(), handler, Pod.State.READY.name(), Instant.now(), details.toJson());
+            step("record");
+            if (!table.insert(row)) {
+                // only another Hako on the same database can get here: this one reserves names in memory
+                throw alreadyExists(plan, table.byMetadata(plan.name(), plan.namespace(), plan.uid(), plan.attempt())
+                        .map(PodTable.Row::id).orElse("(unknown)"), "");
+            }
+            return toPod(row);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                releaseMounts(dir);
+                deleteTree(dir);
+            } catch (IOException | RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+                LOG.error("cleaning up a failed pod sandbox left things behind", "id", id, "dir", dir,
+                        "error", cleanup.getMessage());
+            }
+            LOG.warn("pod sandbox creation failed", "id", id, "pod", plan.describe(), "error", e.getMessage());
+            if (e instanceof HakoException h) {
+                throw h;
+            }
+            throw HakoException.internal("cannot create pod sandbox " + plan.describe() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void step(String name) throws IOException {
+        stepListener.accept(name);
+    }
+
+    /** For tests: {@code listener} runs at the start of every creation step and may throw to make it fail. */
+    void onStep(Consumer<String> listener) {
+        this.stepListener = listener;
+    }
+
+    private String resolveHandler(String requested) {
+        String name = requested.isEmpty() ? handlers.defaultName() : requested;
+        for (HandlerConfig h : handlers.all()) {
+            if (h.name().equals(name)) {
+                return name;
+            }
+        }
+        List<String> known = handlers.all().stream().map(HandlerConfig::name).toList();
+        throw HakoException.invalidArgument("runtime_handler", "unknown runtime handler \"" + requested
+                + "\" (configured: " + String.join(", ", known) + ")");
+    }
+
+    private static HakoException alreadyExists(SandboxPlan plan, String id, String note) {
+        return HakoException.alreadyExists("pod sandbox " + plan.describe() + " (uid " + plan.uid() + ", attempt "
+                + Integer.toUnsignedString(plan.attempt()) + ") already exists" + note + ": " + id);
+    }
+
+    private String newId() {
+        byte[] bytes = new byte[ID_BYTES];
+        while (true) {
+            random.nextBytes(bytes);
+            String id = HexFormat.of().formatHex(bytes);
+            if (table.byId(id).isEmpty() && !creating.containsValue(id)) {
+                return id;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ Stop / Remove
+
+    /**
+     * Stops the pod: its containers first (through the hook), then its /dev/shm and namespaces are
+     * released. Idempotent.
+     *
+     * @throws HakoException NOT_FOUND for an unknown pod
+     */
+    public void stop(String id) {
+        Pod pod = get(id);
+        ReentrantLock lock = lockFor(pod.id());
+        lock.lock();
+        try {
+            PodTable.Row row = table.byId(pod.id())
+                    .orElseThrow(() -> HakoException.notFound("pod sandbox " + id + " not found"));
+            stopLocked(toPod(row));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void stopLocked(Pod pod) {
+        hook.stopContainers(pod.id());
+        try {
+            releaseMounts(pod.dir());
+        } catch (IOException e) {
+            throw HakoException.internal("cannot release the namespaces of pod sandbox " + pod.id() + ": "
+                    + e.getMessage(), e);
+        }
+        if (pod.state() == Pod.State.READY) {
+            table.updateState(pod.id(), Pod.State.NOTREADY.name());
+            LOG.info("pod sandbox stopped", "id", pod.id(), "pod", pod.namespace() + "/" + pod.name());
+        } else {
+            LOG.debug("pod sandbox already stopped", "id", pod.id());
+        }
+    }
+
+    /**
+     * Removes the pod: stops it if needed, removes its containers (through the hook), deletes its
+     * directory and its row. An unknown ID is not an error: the pod is gone either way.
+     */
+    public void remove(String id) {
+        Optional<String> resolved = resolve(id);
+        if (resolved.isEmpty()) {
+            LOG.debug("pod sandbox to remove does not exist", "id", id);
+            return;
+        }
+        ReentrantLock lock = lockFor(resolved.get());
+        lock.lock();
+        try {
+            Optional<PodTable.Row> row = table.byId(resolved.get());
+            if (row.isEmpty()) {
+                return; // removed by a concurrent call
+            }
+            Pod pod = toPod(row.get());
+            stopLocked(pod);
+            hook.removeContainers(pod.id());
+            try {
+                releaseMounts(pod.dir());
+                deleteTree(pod.dir());
+            } catch (IOException e) {
+                throw HakoException.internal("cannot delete the directory of pod sandbox " + pod.id() + ": "
+                        + e.getMessage(), e);
+            }
+            table.delete(pod.id());
+            LOG.info("pod sandbox removed", "id", pod.id(), "pod", pod.namespace() + "/" + pod.name());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ Queries
+
+    /**
+     * The pod with this ID or unique ID prefix.
+     *
+     * @throws HakoException NOT_FOUND when none matches, INVALID_ARGUMENT when the prefix is empty or ambiguous
+     */
+    public Pod get(String idOrUniquePrefix) {
+        String id = resolve(idOrUniquePrefix)
+                .orElseThrow(() -> HakoException.notFound("pod sandbox " + idOrUniquePrefix + " not found"));
+        return table.byId(id).map(this::toPod)
+                .orElseThrow(() -> HakoException.notFound("pod sandbox " + idOrUniquePrefix + " not found"));
+    }
+
+    /** Every pod, oldest first. */
+    public List<Pod> list() {
+        return table.all().stream().map(this::toPod).toList();
+    }
+
+    private Optional<String> resolve(String idOrPrefix) {
+        if (idOrPrefix == null || idOrPrefix.isEmpty()) {
+            throw HakoException.invalidArgument("pod_sandbox_id", "must not be empty");
+        }
+        if (table.byId(idOrPrefix).isPresent()) {
+            return Optional.of(idOrPrefix);
+        }
+        List<String> ids = table.idsWithPrefix(idOrPrefix, 3);
+        if (ids.size() > 1) {
+            throw HakoException.invalidArgument("pod_sandbox_id", "\"" + idOrPrefix
+                    + "\" is an ambiguous ID prefix: it matches " + String.join(", ", ids.subList(0, 2))
+                    + (ids.size() > 2 ? " and more" : ""));
+        }
+        return ids.stream().findFirst();
+    }
+
+    private Pod toPod(PodTable.Row row) {
+        PodSandboxConfig config;
+        PodDetails d;
+        Pod.State state;
+        try {
+            config = PodSandboxConfig.parseFrom(row.config());
+            d = PodDetails.parse(row.details());
+            state = Pod.State.valueOf(row.state());
+        } catch (com.google.protobuf.InvalidProtocolBufferException | IllegalArgumentException e) {
+            throw new HakoException(HakoException.Kind.DATA_LOSS, "the stored record of pod sandbox " + row.id()
+                    + " is unreadable: " + e.getMessage(), e);
+        }
+        var meta = config.getMetadata();
+        PodContext context = new PodContext(row.id(), meta.getName(), meta.getNamespace(), meta.getUid(),
+                d.hostname(), d.netns(), d.ipcns(), d.utsns(), null, d.hostPid(), d.shm(),
+                d.dir().resolve(PodFiles.HOSTS), d.dir().resolve(PodFiles.RESOLV_CONF),
+                d.dir().resolve(PodFiles.HOSTNAME), config.getLinux().getCgroupParent(),
+                Map.copyOf(config.getLinux().getSysctlsMap()));
+        return new Pod(row.id(), config, row.runtimeHandler(), state, row.createdAt(),
+                d.dir(), context);
+    }
+
+    // ------------------------------------------------------------------------------------------ Recovery
+
+    /**
+     * At daemon start: READY pods whose pins are gone (the node rebooted, or someone unmounted them)
+     * become NOTREADY, with whatever is left of their mounts released; directories of pods that have no
+     * row (removed, or a creation cut short by a crash) are released and deleted.
+     */
+    public void recover() {
+        MountTable mounts;
+        try {
+            mounts = MountTable.read();
+        } catch (IOException e) {
+            throw HakoException.internal("cannot read the mount table: " + e.getMessage(), e);
+        }
+        Set<String> known = new HashSet<>();
+        int ready = 0;
+        int notReady = 0;
+        for (PodTable.Row row : table.all()) {
+            known.add(row.id());
+            ReentrantLock lock = lockFor(row.id());
+            lock.lock();
+            try {
+                Pod pod = toPod(row);
+                PodDetails d = PodDetails.parse(row.details());
+                List<Path> missing = new ArrayList<>();
+                for (Path m : d.mounts()) {
+                    if (!mounts.isMountPoint(m)) {
+                        missing.add(m);
+                    }
+                }
+                if (pod.state() == Pod.State.READY && missing.isEmpty()) {
+                    ready++;
+                    continue;
+                }
+                notReady++;
+                if (!mounts.under(pod.dir()).isEmpty()) {
+                    releaseMounts(pod.dir());
+                }
+                if (pod.state() == Pod.State.READY) {
+                    table.updateState(pod.id(), Pod.State.NOTREADY.name());
+                    LOG.warn("pod sandbox is not ready: its namespace pins are gone", "id", pod.id(),
+                            "pod", pod.namespace() + "/" + pod.name(), "missing", missing.toString());
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.error("cannot recover pod sandbox", "id", row.id(), "error", e.getMessage());
+            } finally {
+                lock.unlock();
+            }
+        }
+        Set<String> inFlight;
+        reserving.lock();
+        try {
+            inFlight = new HashSet<>(creating.values());
+        } finally {
+            reserving.unlock();
+        }
+        int leftovers = 0;
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(podsRoot)) {
+            for (Path dir : dirs) {
+                String name = dir.getFileName().toString();
+                if (known.contains(name) || inFlight.contains(name)) {
+                    continue;
+                }
+                try {
+                    releaseMounts(dir);
+                    deleteTree(dir);
+                    leftovers++;
+                    LOG.info("deleted the leftover directory of a removed pod sandbox", "dir", dir);
+                } catch (IOException e) {
+                    LOG.error("cannot delete the leftover directory of a removed pod sandbox", "dir", dir,
+                            "error", e.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            throw HakoException.internal("cannot list " + podsRoot + ": " + e.getMessage(), e);
+        }
+        LOG.info("pod sandboxes recovered", "ready", ready, "notready", notReady, "leftovers_deleted", leftovers);
+    }
+
+    // ------------------------------------------------------------------------------------------ Node resources
+
+    /**
+     * Unmounts everything at or below {@code dir}, deepest first: the pins, the shm tmpfs, the private
+     * ns mount. Nothing mounted is not an error, so this is safe to repeat.
+     */
+    private static void releaseMounts(Path dir) throws IOException {
+        for (int round = 0; round < 8; round++) {
+            List<MountTable.Entry> under = MountTable.read().under(dir);
+            if (under.isEmpty()) {
+                return;
+            }
+            for (MountTable.Entry e : under) {
+                try {
+                    MountCalls.umount(e.mountPoint(), MountCalls.UMOUNT_NOFOLLOW);
+                } catch (ErrnoException x) {
+                    if (x.errno() == Errno.EBUSY) {
+                        // something still holds it (a file open on the shm tmpfs): detach it now, it goes when released
+                        MountCalls.umount(e.mountPoint(), MountCalls.UMOUNT_NOFOLLOW | MountCalls.MNT_DETACH);
+                        LOG.warn("mount was busy and is detached lazily", "path", e.mountPoint());
+                    } else if (x.errno() != Errno.EINVAL && x.errno() != Errno.ENOENT) {
+                        throw x;
+                    }
+                }
+            }
+        }
+        List<MountTable.Entry> left = MountTable.read().under(dir);
+        if (!left.isEmpty()) {
+            throw new IOException("mounts under " + dir + " remain after unmounting: "
+                    + left.stream().map(e -> e.mountPoint().toString()).toList());
+        }
+    }
+
+    /** Deletes a pod directory, which must have nothing mounted in it any more; absent is fine. */
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!MountTable.read().under(dir).isEmpty()) {
+            throw new IOException(dir + " still has mounts in it; not deleting");
+        }
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null) {
+                    throw e;
+                }
+                Files.deleteIfExists(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private ReentrantLock lockFor(String id) {
+        return locks[Math.floorMod(id.hashCode(), locks.length)];
+    }
+}

@@ -1,0 +1,153 @@
+package dev.hako.sys;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+
+/**
+ * mount(2) and umount2(2) through FFM. Mounts belong to the process's mount namespace, which every
+ * thread of the JVM shares, so these may be called from any thread, virtual ones included. Failures
+ * throw {@link ErrnoException} naming the call, the target and the errno.
+ */
+public final class MountCalls {
+    private MountCalls() {}
+
+    public static final long MS_RDONLY = 1;
+    public static final long MS_NOSUID = 2;
+    public static final long MS_NODEV = 4;
+    public static final long MS_NOEXEC = 8;
+    public static final long MS_REMOUNT = 32;
+    public static final long MS_BIND = 4096;
+    public static final long MS_REC = 16384;
+    public static final long MS_PRIVATE = 1L << 18;
+    public static final long MS_SLAVE = 1L << 19;
+
+    /** umount2 flags. */
+    public static final int MNT_DETACH = 2;
+    public static final int UMOUNT_NOFOLLOW = 8;
+
+    /**
+     * mount(2). {@code source}, {@code fstype} and {@code data} may be null (a bind or a propagation
+     * change needs none of them).
+     */
+    public static void mount(String source, Path target, String fstype, long flags, String data) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(Native.STATE);
+            int r;
+            try {
+                r = (int) Mount.H.invokeExact(state, cString(arena, source), cString(arena, target.toString()),
+                        cString(arena, fstype), flags, cString(arena, data));
+            } catch (Throwable t) {
+                throw unexpected(t);
+            }
+            if (r == -1) {
+                throw new ErrnoException("mount" + describe(source, fstype, flags), target.toString(), errno(state));
+            }
+        }
+    }
+
+    /** Bind-mounts {@code dir} onto itself and makes that mount private: mounts below it then never propagate. */
+    public static void bindSelfPrivate(Path dir) throws IOException {
+        mount(dir.toString(), dir, null, MS_BIND, null);
+        try {
+            mount(null, dir, null, MS_PRIVATE, null);
+        } catch (IOException e) {
+            try {
+                umount(dir, UMOUNT_NOFOLLOW);
+            } catch (IOException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
+    }
+
+    /** umount2(2) with {@code flags} ({@link #MNT_DETACH}, {@link #UMOUNT_NOFOLLOW}). */
+    public static void umount(Path target, int flags) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(Native.STATE);
+            int r;
+            try {
+                r = (int) Umount2.H.invokeExact(state, cString(arena, target.toString()), flags);
+            } catch (Throwable t) {
+                throw unexpected(t);
+            }
+            if (r == -1) {
+                throw new ErrnoException("umount2", target.toString(), errno(state));
+            }
+        }
+    }
+
+    private static String describe(String source, String fstype, long flags) {
+        StringBuilder s = new StringBuilder();
+        if (fstype != null) {
+            s.append(" -t ").append(fstype);
+        }
+        if ((flags & MS_BIND) != 0) {
+            s.append(" --bind");
+        }
+        if ((flags & MS_PRIVATE) != 0) {
+            s.append(" --make-private");
+        }
+        if (source != null && fstype == null) {
+            s.append(' ').append(source);
+        }
+        return s.toString();
+    }
+
+    private static MemorySegment cString(Arena arena, String s) throws IOException {
+        if (s == null) {
+            return MemorySegment.NULL;
+        }
+        if (s.indexOf('\0') >= 0) {
+            throw new IOException("\"" + s.replace("\0", "\\0") + "\" contains a NUL character");
+        }
+        return arena.allocateFrom(s);
+    }
+
+    private static int errno(MemorySegment state) {
+        return (int) Native.ERRNO.get(state, 0L);
+    }
+
+    private static RuntimeException unexpected(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException("native call failed", t);
+    }
+
+    private static final class Native {
+        static final Linker LINKER = Linker.nativeLinker();
+        static final StructLayout STATE = Linker.Option.captureStateLayout();
+        static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+        static MethodHandle link(String name, FunctionDescriptor descriptor) {
+            MemorySegment symbol = LINKER.defaultLookup().find(name)
+                    .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+            return LINKER.downcallHandle(symbol, descriptor, Linker.Option.captureCallState("errno"));
+        }
+    }
+
+    private static final class Mount {
+        // int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)
+        static final MethodHandle H = Native.link("mount",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+    }
+
+    private static final class Umount2 {
+        static final MethodHandle H = Native.link("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    }
+}

@@ -1,0 +1,91 @@
+package dev.hako.container;
+
+import dev.hako.admin.v1.AdminGrpc;
+import dev.hako.admin.v1.ImportRequest;
+import dev.hako.cri.v1.ContainerConfig;
+import dev.hako.cri.v1.ContainerMetadata;
+import dev.hako.cri.v1.ContainerStatus;
+import dev.hako.cri.v1.ContainerStatusRequest;
+import dev.hako.cri.v1.CreateContainerRequest;
+import dev.hako.cri.v1.ImageSpec;
+import dev.hako.cri.v1.PodSandboxConfig;
+import dev.hako.cri.v1.PodSandboxMetadata;
+import dev.hako.cri.v1.RunPodSandboxRequest;
+import dev.hako.cri.v1.StartContainerRequest;
+import dev.hako.testing.DaemonProcess;
+import dev.hako.testing.image.TestImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+
+/** A daemon with the busybox test image imported, and shortcuts to make pods and containers. */
+final class PodFixture {
+    static final String IMAGE = "example.com/test/busybox:1";
+    static final String USER_IMAGE = "example.com/test/busybox-user:1";
+
+    private PodFixture() {}
+
+    static DaemonProcess daemonWithImages() throws Exception {
+        DaemonProcess d = DaemonProcess.withConfig("").start();
+        importImage(d, TestImage.builder().layer(TestImage.busyboxLayer()).build(), IMAGE);
+        importImage(d, TestImage.builder().layer(TestImage.busyboxLayer()).user("1000").build(), USER_IMAGE);
+        return d;
+    }
+
+    static void importImage(DaemonProcess d, TestImage image, String name) throws Exception {
+        Path tar = d.dir().resolve(UUID.randomUUID() + ".tar");
+        image.writeOciLayout(tar, name);
+        AdminGrpc.newBlockingStub(d.channel()).importImages(ImportRequest.newBuilder().setPath(tar.toString()).build());
+        Files.delete(tar);
+    }
+
+    static PodSandboxConfig podConfig(DaemonProcess d, String name) {
+        return PodSandboxConfig.newBuilder()
+                .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("default").setUid(name + "-uid"))
+                .setHostname(name)
+                .setLogDirectory(d.dir().resolve("logs").resolve(name).toString())
+                .build();
+    }
+
+    static String runPod(DaemonProcess d, String name) {
+        return d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(podConfig(d, name)).build())
+                .getPodSandboxId();
+    }
+
+    static ContainerConfig.Builder container(String name, String... shell) {
+        return ContainerConfig.newBuilder()
+                .setMetadata(ContainerMetadata.newBuilder().setName(name))
+                .setImage(ImageSpec.newBuilder().setImage(IMAGE))
+                .addAllCommand(List.of("/bin/sh", "-c"))
+                .addArgs(String.join("\n", shell))
+                .setLogPath(name + "/0.log");
+    }
+
+    static String create(DaemonProcess d, String podId, ContainerConfig.Builder c) {
+        return d.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(podId).setConfig(c)
+                .build()).getContainerId();
+    }
+
+    static String start(DaemonProcess d, String podId, ContainerConfig.Builder c) {
+        String id = create(d, podId, c);
+        d.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+        return id;
+    }
+
+    static ContainerStatus status(DaemonProcess d, String id) {
+        return d.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus();
+    }
+
+    /** Polls until the container has exited (at most 10 s). */
+    static ContainerStatus awaitExit(DaemonProcess d, String id) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (true) {
+            ContainerStatus s = status(d, id);
+            if (s.getState() == dev.hako.cri.v1.ContainerState.CONTAINER_EXITED || System.currentTimeMillis() > deadline) {
+                return s;
+            }
+            Thread.sleep(50);
+        }
+    }
+}
