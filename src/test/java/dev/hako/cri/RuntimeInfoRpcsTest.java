@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hako.cri.v1.CgroupDriver;
-import dev.hako.cri.v1.ListContainersRequest;
-import dev.hako.cri.v1.ListPodSandboxRequest;
+import dev.hako.cri.v1.ExecRequest;
+import dev.hako.cri.v1.ListContainerStatsRequest;
+import dev.hako.cri.v1.StreamImagesRequest;
 import dev.hako.cri.v1.NetworkConfig;
-import dev.hako.cri.v1.RunPodSandboxRequest;
 import dev.hako.cri.v1.RuntimeCondition;
 import dev.hako.cri.v1.RuntimeConfig;
 import dev.hako.cri.v1.RuntimeConfigRequest;
@@ -110,25 +110,23 @@ class RuntimeInfoRpcsTest {
 
     @Test
     void unimplementedRpcsNameThemselves() {
-        assertThatThrownBy(() -> daemon.runtime().runPodSandbox(RunPodSandboxRequest.getDefaultInstance()))
+        assertThatThrownBy(() -> daemon.runtime().exec(ExecRequest.getDefaultInstance()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-                    assertThat(e.getStatus().getDescription()).contains("RunPodSandbox");
+                    assertThat(e.getStatus().getDescription()).isEqualTo("runtime.v1.RuntimeService/Exec is not implemented by Hako yet");
                 });
-        assertThatThrownBy(() -> daemon.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()))
+        assertThatThrownBy(() -> daemon.runtime().listContainerStats(ListContainerStatsRequest.getDefaultInstance()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class,
-                        e -> assertThat(e.getStatus().getDescription()).contains("ListPodSandbox"));
-        assertThatThrownBy(() -> daemon.runtime().listContainers(ListContainersRequest.getDefaultInstance()))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-                    assertThat(e.getStatus().getDescription()).contains("RuntimeService/ListContainers");
-                });
+                        e -> assertThat(e.getStatus().getDescription()).contains("ListContainerStats"));
         // a server-streaming RPC fails on the first read
         assertThatThrownBy(() -> daemon.runtime().streamPodSandboxes(StreamPodSandboxesRequest.getDefaultInstance()).hasNext())
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
                     assertThat(e.getStatus().getDescription()).contains("StreamPodSandboxes");
                 });
+        assertThatThrownBy(() -> daemon.image().streamImages(StreamImagesRequest.getDefaultInstance()).hasNext())
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getDescription()).contains("ImageService/StreamImages"));
     }
 
     static UpdateRuntimeConfigRequest podCidr(String cidr) {
