@@ -101,7 +101,11 @@ public final class Conmon implements AutoCloseable {
     public record CreateRequest(String id, String name, Path bundle, HandlerConfig handler, boolean systemdCgroup,
                                 Path logPath, boolean tty, boolean stdin, boolean stdinOnce, Duration timeout) {}
 
-    /** conmon create: returns the container's pid once runtime create succeeded; on failure HakoException with the runtime's message. */
+    /**
+     * conmon create: returns the container's pid once runtime create succeeded; on failure HakoException
+     * with the runtime's message (and the half-created container deleted). The log file's directory
+     * must exist (conmon creates the file); without a log path the log goes to {@code <bundle>/ctr.log}.
+     */
     public int create(CreateRequest r) {
         Objects.requireNonNull(r.id(), "id");
         Path bundle = r.bundle().toAbsolutePath();
@@ -132,7 +136,8 @@ public final class Conmon implements AutoCloseable {
         argv.add("--exit-dir");
         argv.add(exitDir.toAbsolutePath().toString());
         argv.add("-l");
-        argv.add(r.logPath().toAbsolutePath().toString());
+        Path logPath = r.logPath() != null ? r.logPath() : bundle.resolve("ctr.log");
+        argv.add(logPath.toAbsolutePath().toString());
         argv.add("--log-level");
         argv.add(conmonLogLevel());
         argv.add("-n");
@@ -224,6 +229,8 @@ public final class Conmon implements AutoCloseable {
      * ExecSync: {@code conmon --exec --sync -T <timeout s>}; stdout and stderr come back separated (parsed
      * from the k8s-file log conmon writes), each capped at 16 MiB. A timeout gives exit code -1 and
      * leaves no process behind; a process that cannot be started is a HakoException with the runtime's message.
+     * A zero or null timeout means none. {@code bundle} is the container's; conmon 2.1.6's exec (the legacy,
+     * synchronous one CRI-O uses) needs no bundle, so the exec's files live in a temp directory instead.
      */
     public ExecResult execSync(String id, Path bundle, HandlerConfig handler, Map<String, Object> processSpec,
                                Duration timeout) {
@@ -455,7 +462,8 @@ public final class Conmon implements AutoCloseable {
 
     /**
      * Watches {@code <state>/exits} (inotify, through a WatchService) and calls {@code onExit} with
-     * the container id of each exit file that appears, on a daemon thread. After an event overflow
+     * the container id of each exit file that appears, on a daemon thread (ids ending in a dot and six
+     * letters or digits look like conmon's temp files and are not reported). After an event overflow
      * every file present is reported again: the listener must tolerate repeats. Stops at {@link #close()}.
      */
     public void watchExits(Consumer<String> onExit) {
@@ -478,11 +486,8 @@ public final class Conmon implements AutoCloseable {
                             continue;
                         }
                         String name = ev.context().toString();
-                        if (TEMP_NAME.matcher(name).matches() && !Files.exists(exitDir.resolve(name))) {
-                            continue; // conmon's temp file, already renamed
-                        }
-                        if (TEMP_NAME.matcher(name).matches() && Files.exists(exitDir.resolve(stripTemp(name)))) {
-                            continue;
+                        if (TEMP_NAME.matcher(name).matches()) {
+                            continue; // conmon's temp file: the rename to the id follows
                         }
                         if (Files.isRegularFile(exitDir.resolve(name))) {
                             deliver(onExit, name);
@@ -496,10 +501,6 @@ public final class Conmon implements AutoCloseable {
                 // closed
             }
         });
-    }
-
-    private static String stripTemp(String name) {
-        return name.substring(0, name.length() - 7);
     }
 
     private void rescan(Consumer<String> onExit) {
