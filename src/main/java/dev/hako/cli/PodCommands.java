@@ -120,15 +120,26 @@ final class PodCommands {
     /** Status of a container, or else of a pod, as JSON (verbose info included). */
     static void inspect(CriClient c, String id, PrintStream out) throws InvalidProtocolBufferException {
         try {
-            out.println(JsonFormat.printer().print(c.runtime().containerStatus(
-                    ContainerStatusRequest.newBuilder().setContainerId(id).setVerbose(true).build())));
+            var r = c.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).setVerbose(true).build());
+            out.println(withInfo(JsonFormat.printer().omittingInsignificantWhitespace().print(r.getStatus()), r.getInfoMap()));
         } catch (io.grpc.StatusRuntimeException e) {
             if (e.getStatus().getCode() != io.grpc.Status.Code.NOT_FOUND) {
                 throw e;
             }
-            out.println(JsonFormat.printer().print(c.runtime().podSandboxStatus(
-                    PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).setVerbose(true).build())));
+            var r = c.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).setVerbose(true).build());
+            out.println(withInfo(JsonFormat.printer().omittingInsignificantWhitespace().print(r.getStatus()), r.getInfoMap()));
         }
+    }
+
+    /** {"status": …, "info": …} with the info values (JSON documents themselves) embedded, not quoted. */
+    private static String withInfo(String statusJson, Map<String, String> info) {
+        StringBuilder s = new StringBuilder("{\"status\":").append(statusJson);
+        for (Map.Entry<String, String> e : info.entrySet()) {
+            s.append(',');
+            Json.quote(s, e.getKey());
+            s.append(':').append(e.getValue());
+        }
+        return Json.pretty(s.append('}').toString());
     }
 
     /**

@@ -306,6 +306,7 @@ public final class ContainerService implements PodService.ContainerHook {
                 exited++;
             }
         }
+        removeOrphans();
         conmon.watchExits(id -> {
             try {
                 table.byId(id).ifPresent(r -> refresh(toContainer(r)));
@@ -315,6 +316,28 @@ public final class ContainerService implements PodService.ContainerHook {
         });
         if (running + exited > 0) {
             LOG.info("recovered containers", "running", running, "not_running", exited);
+        }
+    }
+
+    /** Bundles, mounts and writable layers whose container record is gone (a crash in the middle of a removal). */
+    private void removeOrphans() {
+        java.util.Set<String> known = new java.util.HashSet<>();
+        table.all().forEach(r -> known.add(r.id()));
+        for (Path dir : List.of(bundles, layers)) {
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (var entries = Files.list(dir)) {
+                for (Path p : entries.toList()) {
+                    if (!known.contains(p.getFileName().toString())) {
+                        Rootfs.unmount(p.resolve("rootfs"));
+                        deleteTree(p);
+                        LOG.info("removed leftovers of a removed container", "path", p);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("cannot clean leftovers", "dir", dir, "error", e.getMessage());
+            }
         }
     }
 

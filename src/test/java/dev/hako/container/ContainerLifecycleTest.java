@@ -23,6 +23,8 @@ import dev.hako.cri.v1.LinuxContainerConfig;
 import dev.hako.cri.v1.LinuxContainerSecurityContext;
 import dev.hako.cri.v1.ListContainersRequest;
 import dev.hako.cri.v1.ListPodSandboxRequest;
+import dev.hako.cri.v1.Mount;
+import dev.hako.cri.v1.MountPropagation;
 import dev.hako.cri.v1.PodSandboxStatusRequest;
 import dev.hako.cri.v1.RemoveContainerRequest;
 import dev.hako.cri.v1.RemovePodSandboxRequest;
@@ -139,6 +141,25 @@ class ContainerLifecycleTest {
         String overridden = start(d, pod, container("cfg", "sleep 1000").setLinux(LinuxContainerConfig.newBuilder()
                 .setSecurityContext(LinuxContainerSecurityContext.newBuilder().setRunAsUser(Int64Value.newBuilder().setValue(65534)))));
         assertThat(exec(overridden, 10, "/bin/id", "-u").getStdout().toStringUtf8().strip()).isEqualTo("65534");
+    }
+
+    @Test
+    void hostMountsKeepTheirReadOnlyFlag() throws Exception {
+        Path shared = Files.createDirectories(d.dir().resolve("shared"));
+        Files.writeString(shared.resolve("greeting"), "from the host");
+        String pod = runPod(d, "mounts");
+        String id = start(d, pod, container("reader", "sleep 1000")
+                .addMounts(Mount.newBuilder().setContainerPath("/data").setHostPath(shared.toString()).setReadonly(true))
+                .addMounts(Mount.newBuilder().setContainerPath("/rw").setHostPath(shared.toString())
+                        .setPropagation(MountPropagation.PROPAGATION_HOST_TO_CONTAINER)));
+        assertThat(exec(id, 10, "/bin/cat", "/data/greeting").getStdout().toStringUtf8()).isEqualTo("from the host");
+        assertThat(exec(id, 10, "/bin/sh", "-c", "echo x > /data/new").getExitCode()).isNotZero();
+        assertThat(exec(id, 10, "/bin/sh", "-c", "echo written > /rw/new").getExitCode()).isZero();
+        assertThat(shared.resolve("new")).hasContent("written");
+        assertThat(status(d, id).getMountsList()).extracting(Mount::getContainerPath).containsExactly("/data", "/rw");
+        // the pod's own files: hostname and /etc/hosts come from the sandbox
+        assertThat(exec(id, 10, "/bin/cat", "/etc/hostname").getStdout().toStringUtf8().strip()).isEqualTo("mounts");
+        assertThat(exec(id, 10, "/bin/cat", "/etc/hosts").getStdout().toStringUtf8()).contains("localhost");
     }
 
     @Test

@@ -142,12 +142,12 @@ class ConmonTest {
     }
 
     /**
-     * Many timed-out execs at once leave neither processes nor zombies behind. 20 by default (they
-     * run in parallel, about 2 s); {@code -Dhako.test.timedOutExecs=100} for the full 100.
+     * Many timed-out execs at once leave neither processes nor zombies behind: 100 by default (they
+     * run in parallel, about 8 s); {@code -Dhako.test.timedOutExecs=N} to change it.
      */
     @Test
     void manyTimedOutExecsLeaveNoZombies() throws Exception {
-        int n = Integer.getInteger("hako.test.timedOutExecs", 20);
+        int n = Integer.getInteger("hako.test.timedOutExecs", 100);
         Ctr c = createStarted(TestBundles.command("sleeper", "sleep", "1000"), false);
         int zombiesBefore = sleepZombies();
         String marker = "sleep 2" + (1000 + seq);
