@@ -9,11 +9,8 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
@@ -55,9 +52,9 @@ public final class FileCalls {
             MemorySegment state = arena.allocate(Native.STATE);
             int r;
             try {
-                r = (int) Mknod.H.invokeExact(state, cString(arena, path.toString()), mode, dev);
+                r = (int) Mknod.H.invokeExact(state, Native.cString(arena, path.toString()), mode, dev);
             } catch (Throwable t) {
-                throw unexpected(t);
+                throw Native.unexpected(t);
             }
             check(r, state, "mknod", path);
         }
@@ -69,9 +66,9 @@ public final class FileCalls {
             MemorySegment state = arena.allocate(Native.STATE);
             int r;
             try {
-                r = (int) Symlink.H.invokeExact(state, cString(arena, target), cString(arena, link.toString()));
+                r = (int) Symlink.H.invokeExact(state, Native.cString(arena, target), Native.cString(arena, link.toString()));
             } catch (Throwable t) {
-                throw unexpected(t);
+                throw Native.unexpected(t);
             }
             check(r, state, "symlink", link);
         }
@@ -83,9 +80,9 @@ public final class FileCalls {
             MemorySegment state = arena.allocate(Native.STATE);
             int r;
             try {
-                r = (int) Lchown.H.invokeExact(state, cString(arena, path.toString()), uid, gid);
+                r = (int) Lchown.H.invokeExact(state, Native.cString(arena, path.toString()), uid, gid);
             } catch (Throwable t) {
-                throw unexpected(t);
+                throw Native.unexpected(t);
             }
             check(r, state, "lchown", path);
         }
@@ -104,10 +101,10 @@ public final class FileCalls {
             times.setAtIndex(JAVA_LONG, 3, m.getNano());
             int r;
             try {
-                r = (int) Utimensat.H.invokeExact(state, AT_FDCWD, cString(arena, path.toString()), times,
+                r = (int) Utimensat.H.invokeExact(state, AT_FDCWD, Native.cString(arena, path.toString()), times,
                         AT_SYMLINK_NOFOLLOW);
             } catch (Throwable t) {
-                throw unexpected(t);
+                throw Native.unexpected(t);
             }
             check(r, state, "utimensat", path);
         }
@@ -120,10 +117,10 @@ public final class FileCalls {
             MemorySegment data = value.length == 0 ? MemorySegment.NULL : arena.allocateFrom(JAVA_BYTE, value);
             int r;
             try {
-                r = (int) Lsetxattr.H.invokeExact(state, cString(arena, path.toString()), cString(arena, name), data,
+                r = (int) Lsetxattr.H.invokeExact(state, Native.cString(arena, path.toString()), Native.cString(arena, name), data,
                         (long) value.length, 0);
             } catch (Throwable t) {
-                throw unexpected(t);
+                throw Native.unexpected(t);
             }
             check(r, state, "lsetxattr " + name, path);
         }
@@ -133,8 +130,8 @@ public final class FileCalls {
     public static byte[] lgetxattr(Path path, String name) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Native.STATE);
-            MemorySegment file = cString(arena, path.toString());
-            MemorySegment key = cString(arena, name);
+            MemorySegment file = Native.cString(arena, path.toString());
+            MemorySegment key = Native.cString(arena, name);
             while (true) {
                 long size = getxattr(state, file, key, MemorySegment.NULL, 0);
                 if (size >= 0) {
@@ -144,7 +141,7 @@ public final class FileCalls {
                         return buf.asSlice(0, got).toArray(JAVA_BYTE);
                     }
                 }
-                int errno = errno(state);
+                int errno = Native.errno(state);
                 if (errno == Errno.ENODATA) {
                     return null;
                 }
@@ -161,9 +158,9 @@ public final class FileCalls {
             MemorySegment state = arena.allocate(Native.STATE);
             int fd;
             try {
-                fd = (int) Open.H.invokeExact(state, cString(arena, path.toString()), O_RDONLY | O_CLOEXEC, 0);
+                fd = (int) Open.H.invokeExact(state, Native.cString(arena, path.toString()), O_RDONLY | O_CLOEXEC, 0);
             } catch (Throwable t) {
-                throw unexpected(t);
+                throw Native.unexpected(t);
             }
             check(fd, state, "open", path);
             try {
@@ -171,14 +168,14 @@ public final class FileCalls {
                 try {
                     r = (int) Syncfs.H.invokeExact(state, fd);
                 } catch (Throwable t) {
-                    throw unexpected(t);
+                    throw Native.unexpected(t);
                 }
                 check(r, state, "syncfs", path);
             } finally {
                 try {
                     int ignored = (int) Close.H.invokeExact(state, fd);
                 } catch (Throwable t) {
-                    throw unexpected(t);
+                    throw Native.unexpected(t);
                 }
             }
         }
@@ -189,53 +186,19 @@ public final class FileCalls {
         try {
             return (long) Lgetxattr.H.invokeExact(state, file, key, buf, size);
         } catch (Throwable t) {
-            throw unexpected(t);
+            throw Native.unexpected(t);
         }
     }
 
-    private static MemorySegment cString(Arena arena, String s) throws IOException {
-        if (s.indexOf('\0') >= 0) {
-            throw new IOException("\"" + s.replace("\0", "\\0") + "\" contains a NUL character");
-        }
-        return arena.allocateFrom(s);
-    }
 
     private static void check(int result, MemorySegment state, String call, Path path) throws ErrnoException {
         if (result == -1) {
-            throw new ErrnoException(call, path.toString(), errno(state));
+            throw new ErrnoException(call, path.toString(), Native.errno(state));
         }
     }
 
-    private static int errno(MemorySegment state) {
-        return (int) Native.ERRNO.get(state, 0L);
-    }
 
-    /** Downcalls throw nothing checked: rethrows what they can throw, wraps the impossible rest. */
-    private static RuntimeException unexpected(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            throw r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException("native call failed", t);
-    }
 
-    private static final class Native {
-        static final Linker LINKER = Linker.nativeLinker();
-        static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
-        static final StructLayout STATE = Linker.Option.captureStateLayout();
-        static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-
-        static MethodHandle link(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-            MemorySegment symbol = LINKER.defaultLookup().find(name)
-                    .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
-            Linker.Option[] all = new Linker.Option[options.length + 1];
-            all[0] = CAPTURE_ERRNO;
-            System.arraycopy(options, 0, all, 1, options.length);
-            return LINKER.downcallHandle(symbol, descriptor, all);
-        }
-    }
 
     private static final class Mknod {
         static final MethodHandle H = Native.link("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));

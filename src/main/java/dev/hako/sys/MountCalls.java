@@ -7,12 +7,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 
 /**
@@ -46,13 +42,13 @@ public final class MountCalls {
             MemorySegment state = arena.allocate(Native.STATE);
             int r;
             try {
-                r = (int) Mount.H.invokeExact(state, cString(arena, source), cString(arena, target.toString()),
-                        cString(arena, fstype), flags, cString(arena, data));
+                r = (int) Mount.H.invokeExact(state, Native.cString(arena, source), Native.cString(arena, target.toString()),
+                        Native.cString(arena, fstype), flags, Native.cString(arena, data));
             } catch (Throwable t) {
-                throw unexpected(t);
+                throw Native.unexpected(t);
             }
             if (r == -1) {
-                throw new ErrnoException("mount" + describe(source, fstype, flags), target.toString(), errno(state));
+                throw new ErrnoException("mount" + describe(source, fstype, flags), target.toString(), Native.errno(state));
             }
         }
     }
@@ -78,12 +74,12 @@ public final class MountCalls {
             MemorySegment state = arena.allocate(Native.STATE);
             int r;
             try {
-                r = (int) Umount2.H.invokeExact(state, cString(arena, target.toString()), flags);
+                r = (int) Umount2.H.invokeExact(state, Native.cString(arena, target.toString()), flags);
             } catch (Throwable t) {
-                throw unexpected(t);
+                throw Native.unexpected(t);
             }
             if (r == -1) {
-                throw new ErrnoException("umount2", target.toString(), errno(state));
+                throw new ErrnoException("umount2", target.toString(), Native.errno(state));
             }
         }
     }
@@ -105,41 +101,9 @@ public final class MountCalls {
         return s.toString();
     }
 
-    private static MemorySegment cString(Arena arena, String s) throws IOException {
-        if (s == null) {
-            return MemorySegment.NULL;
-        }
-        if (s.indexOf('\0') >= 0) {
-            throw new IOException("\"" + s.replace("\0", "\\0") + "\" contains a NUL character");
-        }
-        return arena.allocateFrom(s);
-    }
 
-    private static int errno(MemorySegment state) {
-        return (int) Native.ERRNO.get(state, 0L);
-    }
 
-    private static RuntimeException unexpected(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            throw r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException("native call failed", t);
-    }
 
-    private static final class Native {
-        static final Linker LINKER = Linker.nativeLinker();
-        static final StructLayout STATE = Linker.Option.captureStateLayout();
-        static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-
-        static MethodHandle link(String name, FunctionDescriptor descriptor) {
-            MemorySegment symbol = LINKER.defaultLookup().find(name)
-                    .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
-            return LINKER.downcallHandle(symbol, descriptor, Linker.Option.captureCallState("errno"));
-        }
-    }
 
     private static final class Mount {
         // int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)

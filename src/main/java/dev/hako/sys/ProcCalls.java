@@ -14,7 +14,6 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 
 /**
@@ -51,9 +50,9 @@ public final class ProcCalls {
             MemorySegment state = arena.allocate(Native.STATE);
             int r;
             try {
-                r = (int) Mkfifo.H.invokeExact(state, cString(arena, path.toString()), mode);
+                r = (int) Mkfifo.H.invokeExact(state, Native.cString(arena, path.toString()), mode);
             } catch (Throwable t) {
-                throw unexpected(t);
+                throw Native.unexpected(t);
             }
             check(r, state, "mkfifo", path.toString());
         }
@@ -65,9 +64,9 @@ public final class ProcCalls {
             MemorySegment state = arena.allocate(Native.STATE);
             int fd;
             try {
-                fd = (int) Open.H.invokeExact(state, cString(arena, path.toString()), flags | O_CLOEXEC, 0);
+                fd = (int) Open.H.invokeExact(state, Native.cString(arena, path.toString()), flags | O_CLOEXEC, 0);
             } catch (Throwable t) {
-                throw unexpected(t);
+                throw Native.unexpected(t);
             }
             check(fd, state, "open", path.toString());
             return fd;
@@ -89,10 +88,10 @@ public final class ProcCalls {
             try {
                 r = (int) Poll.H.invokeExact(state, pfd, 1L, timeoutMillis);
             } catch (Throwable t) {
-                throw unexpected(t);
+                throw Native.unexpected(t);
             }
             if (r == -1) {
-                int errno = errno(state);
+                int errno = Native.errno(state);
                 if (errno == EINTR) {
                     return 0;
                 }
@@ -115,12 +114,12 @@ public final class ProcCalls {
                 try {
                     n = (long) Read.H.invokeExact(state, fd, buf, (long) max);
                 } catch (Throwable t) {
-                    throw unexpected(t);
+                    throw Native.unexpected(t);
                 }
                 if (n >= 0) {
                     return buf.asSlice(0, n).toArray(JAVA_BYTE);
                 }
-                int errno = errno(state);
+                int errno = Native.errno(state);
                 if (errno == EINTR) {
                     continue;
                 }
@@ -143,10 +142,10 @@ public final class ProcCalls {
                 try {
                     n = (long) Write.H.invokeExact(state, fd, buf.asSlice(off), (long) data.length - off);
                 } catch (Throwable t) {
-                    throw unexpected(t);
+                    throw Native.unexpected(t);
                 }
                 if (n < 0) {
-                    int errno = errno(state);
+                    int errno = Native.errno(state);
                     if (errno == EINTR) {
                         continue;
                     }
@@ -167,7 +166,7 @@ public final class ProcCalls {
             try {
                 int ignored = (int) Close.H.invokeExact(state, fd);
             } catch (Throwable t) {
-                throw unexpected(t);
+                throw Native.unexpected(t);
             }
         }
     }
@@ -186,10 +185,10 @@ public final class ProcCalls {
             try {
                 r = (int) Kill.H.invokeExact(state, pid, signal);
             } catch (Throwable t) {
-                throw unexpected(t);
+                throw Native.unexpected(t);
             }
             if (r == -1) {
-                int errno = errno(state);
+                int errno = Native.errno(state);
                 if (errno == ESRCH) {
                     return false;
                 }
@@ -202,48 +201,15 @@ public final class ProcCalls {
     private static final StructLayout POLLFD = MemoryLayout.structLayout(
             JAVA_INT.withName("fd"), JAVA_SHORT.withName("events"), JAVA_SHORT.withName("revents"));
 
-    private static MemorySegment cString(Arena arena, String s) throws IOException {
-        if (s.indexOf('\0') >= 0) {
-            throw new IOException("\"" + s.replace("\0", "\\0") + "\" contains a NUL character");
-        }
-        return arena.allocateFrom(s);
-    }
 
     private static void check(int result, MemorySegment state, String call, String what) throws ErrnoException {
         if (result == -1) {
-            throw new ErrnoException(call, what, errno(state));
+            throw new ErrnoException(call, what, Native.errno(state));
         }
     }
 
-    private static int errno(MemorySegment state) {
-        return (int) Native.ERRNO.get(state, 0L);
-    }
 
-    private static RuntimeException unexpected(Throwable t) {
-        if (t instanceof RuntimeException r) {
-            throw r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException("native call failed", t);
-    }
 
-    private static final class Native {
-        static final Linker LINKER = Linker.nativeLinker();
-        static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
-        static final StructLayout STATE = Linker.Option.captureStateLayout();
-        static final VarHandle ERRNO = STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-
-        static MethodHandle link(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-            MemorySegment symbol = LINKER.defaultLookup().find(name)
-                    .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
-            Linker.Option[] all = new Linker.Option[options.length + 1];
-            all[0] = CAPTURE_ERRNO;
-            System.arraycopy(options, 0, all, 1, options.length);
-            return LINKER.downcallHandle(symbol, descriptor, all);
-        }
-    }
 
     private static final class Mkfifo {
         static final MethodHandle H = Native.link("mkfifo", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
