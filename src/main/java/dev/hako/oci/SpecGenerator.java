@@ -11,8 +11,12 @@ import dev.hako.cri.v1.Mount;
 import dev.hako.cri.v1.SupplementalGroupsPolicy;
 import dev.hako.error.HakoException;
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -30,8 +34,11 @@ import java.util.Set;
  * image's, the user comes from the security context or the image and is resolved against the
  * rootfs's own /etc/passwd and /etc/group, and the namespaces, files and cgroup come from the pod.
  *
- * <p>Not generated (yet): seccomp, AppArmor and SELinux profiles (containers run unconfined),
- * host devices for privileged containers, hugepage limits, image volumes and id-mapped mounts.
+ * <p>Security: seccomp from {@link Seccomp}; AppArmor and SELinux are not applied, so asking for
+ * them is refused; privileged containers get all of Hako's capabilities, the host's devices, a
+ * writable /sys and no masked or read-only paths.
+ *
+ * <p>Not generated (yet): hugepage limits, image volumes and id-mapped mounts.
  */
 public final class SpecGenerator {
     private SpecGenerator() {}
@@ -78,6 +85,8 @@ public final class SpecGenerator {
         LinuxContainerResources res = c.getLinux().getResources();
         boolean privileged = sc.getPrivileged();
         ImageParts image = ImageParts.of(in.image());
+        checkMandatoryAccessControl(sc);
+        checkSysctls(pod);
 
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("ociVersion", OCI_VERSION);
@@ -88,7 +97,8 @@ public final class SpecGenerator {
         process.put("args", args(c, image));
         process.put("env", env(c, pod, image));
         process.put("cwd", cwd(c, image));
-        process.put("capabilities", capabilities(sc, privileged));
+        Map<String, Object> capabilities = capabilities(sc, privileged);
+        process.put("capabilities", capabilities);
         if (sc.getNoNewPrivs()) {
             process.put("noNewPrivileges", true);
         }
@@ -118,6 +128,9 @@ public final class SpecGenerator {
             deviceRules.add(deviceRule(true, null, -1, -1, "rwm"));
         }
         List<Map<String, Object>> devices = devices(c, deviceRules);
+        if (privileged) {
+            devices.addAll(hostDevices(devices));
+        }
         linux.put("resources", resources(res, deviceRules));
         linux.put("cgroupsPath", cgroupsPath(in.cgroupDriver(), pod.cgroupParent(), in.containerId()));
         linux.put("namespaces", namespaces(pod));
@@ -131,6 +144,12 @@ public final class SpecGenerator {
         }
         if (mounts.rootfsPropagation != null) {
             linux.put("rootfsPropagation", mounts.rootfsPropagation);
+        }
+        @SuppressWarnings("unchecked")
+        List<String> effective = (List<String>) capabilities.get("effective");
+        Map<String, Object> seccomp = Seccomp.forContainer(sc, privileged, Set.copyOf(effective));
+        if (seccomp != null) {
+            linux.put("seccomp", seccomp);
         }
         spec.put("linux", linux);
         return spec;
@@ -302,6 +321,11 @@ public final class SpecGenerator {
                 }
             }
         }
+        if (sc.hasRunAsGroup() && !sc.hasRunAsUser() && sc.getRunAsUsername().isEmpty()) {
+            // containerd's rule: a group is only ever given together with a user
+            throw HakoException.invalidArgument("config.linux.security_context.run_as_group",
+                    "gid " + sc.getRunAsGroup().getValue() + " is given without run_as_user or run_as_username");
+        }
         if (sc.hasRunAsGroup()) {
             long v = sc.getRunAsGroup().getValue();
             if (v < 0 || v > 0xfffffffeL) {
@@ -327,6 +351,10 @@ public final class SpecGenerator {
     }
 
     private static Map<String, Object> capabilities(LinuxContainerSecurityContext sc, boolean privileged) {
+        Capability requested = sc.getCapabilities();
+        checkCapabilityNames("add_capabilities", requested.getAddCapabilitiesList(), true);
+        checkCapabilityNames("drop_capabilities", requested.getDropCapabilitiesList(), true);
+        checkCapabilityNames("add_ambient_capabilities", requested.getAddAmbientCapabilitiesList(), false);
         Set<String> available = currentCapabilities();
         LinkedHashSet<String> caps = new LinkedHashSet<>();
         List<String> ambient = new ArrayList<>();
@@ -374,6 +402,19 @@ public final class SpecGenerator {
         return out;
     }
 
+    private static void checkCapabilityNames(String field, List<String> names, boolean allowAll) {
+        for (int i = 0; i < names.size(); i++) {
+            String n = names.get(i);
+            if (allowAll && n.equalsIgnoreCase("ALL")) {
+                continue;
+            }
+            if (!ALL_CAPABILITIES.contains(capName(n))) {
+                throw HakoException.invalidArgument("config.linux.security_context.capabilities." + field + "[" + i + "]",
+                        "unknown capability \"" + n + "\"");
+            }
+        }
+    }
+
     private static boolean containsAll(List<String> list) {
         for (String s : list) {
             if (s.equalsIgnoreCase("ALL")) {
@@ -415,6 +456,81 @@ public final class SpecGenerator {
         c = java.util.Collections.unmodifiableSet(out);
         current = c;
         return c;
+    }
+
+    // ---- security checks ----------------------------------------------------------------------
+
+    /**
+     * AppArmor and SELinux: Hako applies neither, so any profile or label but "unconfined"/empty
+     * is refused rather than silently ignored (containerd does the same on hosts without AppArmor).
+     */
+    private static void checkMandatoryAccessControl(LinuxContainerSecurityContext sc) {
+        String apparmor = null;
+        if (sc.hasApparmor()) {
+            switch (sc.getApparmor().getProfileType()) {
+                case Unconfined -> apparmor = null;
+                case Localhost -> apparmor = "localhost/" + sc.getApparmor().getLocalhostRef();
+                default -> apparmor = "runtime/default";
+            }
+        } else if (!sc.getApparmorProfile().isEmpty() && !sc.getApparmorProfile().equals("unconfined")) {
+            apparmor = sc.getApparmorProfile();
+        }
+        if (apparmor != null) {
+            throw HakoException.failedPrecondition("AppArmor profile \"" + apparmor + "\" requested, but "
+                    + (apparmorEnabled() ? "Hako does not apply AppArmor profiles"
+                            : "this host has no AppArmor (it is not enabled in the kernel)")
+                    + "; use an Unconfined AppArmor profile");
+        }
+        if (sc.hasSelinuxOptions()) {
+            var se = sc.getSelinuxOptions();
+            if (!se.getUser().isEmpty() || !se.getRole().isEmpty() || !se.getType().isEmpty() || !se.getLevel().isEmpty()) {
+                throw HakoException.failedPrecondition("SELinux options (" + String.join(":", se.getUser(), se.getRole(),
+                        se.getType(), se.getLevel()) + ") requested, but " + (selinuxEnabled()
+                        ? "Hako does not apply SELinux labels" : "this host has no SELinux (no /sys/fs/selinux)"));
+            }
+        }
+    }
+
+    static boolean apparmorEnabled() {
+        try {
+            return Files.readString(Path.of("/sys/module/apparmor/parameters/enabled")).strip().equals("Y");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static boolean selinuxEnabled() {
+        return Files.exists(Path.of("/sys/fs/selinux/enforce"));
+    }
+
+    /**
+     * The pod's sysctls must be namespaced, and in a namespace the pod owns: {@code net.*} in its
+     * own network namespace; {@code kernel.shm*}, {@code kernel.msg*}, {@code kernel.sem} and
+     * {@code fs.mqueue.*} in its own IPC namespace. Anything else would change the host.
+     */
+    private static void checkSysctls(PodContext pod) {
+        if (pod.sysctls() == null) {
+            return;
+        }
+        for (String name : pod.sysctls().keySet()) {
+            String n = name.replace('/', '.');
+            String field = "sandbox config.linux.sysctls[" + name + "]";
+            if (n.startsWith("net.")) {
+                if (pod.netns() == null) {
+                    throw HakoException.invalidArgument(field,
+                            "sysctl " + name + " needs the pod's own network namespace, but the pod uses the host's network");
+                }
+            } else if (n.startsWith("kernel.shm") || n.startsWith("kernel.msg") || n.equals("kernel.sem")
+                    || n.startsWith("fs.mqueue.")) {
+                if (pod.ipcns() == null) {
+                    throw HakoException.invalidArgument(field,
+                            "sysctl " + name + " needs the pod's own IPC namespace, but the pod uses the host's IPC");
+                }
+            } else {
+                throw HakoException.invalidArgument(field, "sysctl " + name
+                        + " is not namespaced (only net.*, kernel.shm*, kernel.msg*, kernel.sem and fs.mqueue.* are allowed)");
+            }
+        }
     }
 
     // ---- mounts -------------------------------------------------------------------------------
@@ -579,6 +695,66 @@ public final class SpecGenerator {
                 }
             }
             rules.add(deviceRule(true, type, major, minor, perms));
+        }
+        return out;
+    }
+
+    /** Every char and block device under the host's /dev (as runc's HostDevices), for privileged containers. */
+    private static List<Map<String, Object>> hostDevices(List<Map<String, Object>> given) {
+        Set<String> taken = new HashSet<>();
+        for (Map<String, Object> d : given) {
+            taken.add((String) d.get("path"));
+        }
+        LinkOption noFollow = LinkOption.NOFOLLOW_LINKS;
+        Set<String> skipDirs = Set.of("pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev");
+        List<Map<String, Object>> out = new ArrayList<>();
+        Path dev = Path.of("/dev");
+        try {
+            Files.walkFileTree(dev, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir,
+                        BasicFileAttributes attrs) {
+                    return !dir.equals(dev) && skipDirs.contains(dir.getFileName().toString())
+                            ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    String p = file.toString();
+                    if (attrs.isOther() && !p.equals("/dev/console") && !taken.contains(p)) {
+                        try {
+                            int mode = (Integer) Files.getAttribute(file, "unix:mode", noFollow);
+                            String type = switch (mode & 0170000) {
+                                case 0020000 -> "c";
+                                case 0060000 -> "b";
+                                default -> null;
+                            };
+                            if (type != null) {
+                                long rdev = (Long) Files.getAttribute(file, "unix:rdev", noFollow);
+                                Map<String, Object> d = new LinkedHashMap<>();
+                                d.put("path", p);
+                                d.put("type", type);
+                                d.put("major", ((rdev >>> 8) & 0xfffL) | ((rdev >>> 32) & ~0xfffL));
+                                d.put("minor", (rdev & 0xffL) | ((rdev >>> 12) & ~0xffL));
+                                d.put("fileMode", mode & 07777);
+                                d.put("uid", Files.getAttribute(file, "unix:uid", noFollow));
+                                d.put("gid", Files.getAttribute(file, "unix:gid", noFollow));
+                                out.add(d);
+                            }
+                        } catch (IOException | UnsupportedOperationException e) {
+                            // gone or unreadable: skip it
+                        }
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            // no /dev to list: privileged containers get runc's default devices only
         }
         return out;
     }
