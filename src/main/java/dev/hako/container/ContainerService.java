@@ -258,6 +258,24 @@ public final class ContainerService implements PodService.ContainerHook {
         }
     }
 
+    /** UpdateContainerResources: new CPU and memory limits, applied by the runtime to the live cgroup. */
+    public void updateResources(String id, dev.hako.cri.v1.LinuxContainerResources resources) {
+        synchronized (lock(id)) {
+            Container c = get(id);
+            if (c.state() != Container.State.RUNNING && c.state() != Container.State.CREATED) {
+                throw HakoException.failedPrecondition("container " + id + " is not running; its resources cannot change");
+            }
+            Path file = c.bundle().resolve("resources-update.json");
+            try {
+                Files.writeString(file, Json.write(SpecGenerator.limits(resources)));
+                runtime(c.handler()).update(id, file);
+            } catch (IOException e) {
+                throw HakoException.internal("writing " + file + ": " + e.getMessage(), e);
+            }
+            LOG.info("updated container resources", "id", id);
+        }
+    }
+
     // ---- exec / logs -----------------------------------------------------------------------
 
     public Conmon.ExecResult execSync(String id, List<String> cmd, long timeoutSeconds) {

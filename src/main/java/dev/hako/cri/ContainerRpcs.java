@@ -24,6 +24,8 @@ import dev.hako.cri.v1.StartContainerRequest;
 import dev.hako.cri.v1.StartContainerResponse;
 import dev.hako.cri.v1.StopContainerRequest;
 import dev.hako.cri.v1.StopContainerResponse;
+import dev.hako.cri.v1.UpdateContainerResourcesRequest;
+import dev.hako.cri.v1.UpdateContainerResourcesResponse;
 import dev.hako.error.HakoException;
 import dev.hako.json.Json;
 import dev.hako.monitor.Conmon;
@@ -47,7 +49,8 @@ public final class ContainerRpcs {
                 .unary(RuntimeServiceGrpc.getContainerStatusMethod(), this::status)
                 .unary(RuntimeServiceGrpc.getListContainersMethod(), this::list)
                 .unary(RuntimeServiceGrpc.getExecSyncMethod(), this::execSync)
-                .unary(RuntimeServiceGrpc.getReopenContainerLogMethod(), this::reopenLog);
+                .unary(RuntimeServiceGrpc.getReopenContainerLogMethod(), this::reopenLog)
+                .unary(RuntimeServiceGrpc.getUpdateContainerResourcesMethod(), this::update);
     }
 
     CreateContainerResponse create(CreateContainerRequest r) {
@@ -153,6 +156,11 @@ public final class ContainerRpcs {
     ReopenContainerLogResponse reopenLog(ReopenContainerLogRequest r) {
         containers.reopenLog(requireId(r.getContainerId()));
         return ReopenContainerLogResponse.getDefaultInstance();
+    }
+
+    UpdateContainerResourcesResponse update(UpdateContainerResourcesRequest r) {
+        containers.updateResources(requireId(r.getContainerId()), r.getLinux());
+        return UpdateContainerResourcesResponse.getDefaultInstance();
     }
 
     static ContainerState state(Container c) {

@@ -9,6 +9,7 @@ import dev.hako.cri.v1.RuntimeServiceGrpc;
 import dev.hako.image.ImageService;
 import dev.hako.network.NetworkState;
 import dev.hako.oci.RuntimeHandlers;
+import dev.hako.stats.StatsService;
 import io.grpc.ServerServiceDefinition;
 import java.util.List;
 
@@ -17,11 +18,13 @@ public final class CriServices {
     private CriServices() {}
 
     public static List<ServerServiceDefinition> create(HakoConfig config, RuntimeHandlers handlers, NetworkState network,
-                                                       ImageService images, PodService pods, ContainerService containers) {
+                                                       ImageService images, PodService pods, ContainerService containers,
+                                                       StatsService stats) {
         RpcBinder runtime = new RpcBinder(RuntimeServiceGrpc.getServiceDescriptor());
         new RuntimeInfoRpcs(config, handlers, network).bind(runtime);
         new PodRpcs(pods).bind(runtime);
         new ContainerRpcs(containers).bind(runtime);
+        new StatsRpcs(stats, config.root()).bind(runtime);
         RpcBinder image = new RpcBinder(ImageServiceGrpc.getServiceDescriptor());
         new ImageRpcs(images).bind(image);
         RpcBinder admin = new RpcBinder(AdminGrpc.getServiceDescriptor());

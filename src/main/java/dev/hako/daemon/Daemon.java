@@ -6,6 +6,7 @@ import dev.hako.cri.CriServices;
 import dev.hako.container.ContainerService;
 import dev.hako.image.ImageService;
 import dev.hako.pod.PodService;
+import dev.hako.stats.StatsService;
 import dev.hako.log.Log;
 import dev.hako.network.NetworkState;
 import dev.hako.oci.RuntimeHandlers;
@@ -53,8 +54,9 @@ public final class Daemon {
             pods.recover();
             containers.recover();
             images.recover();
+            StatsService stats = new StatsService(config, containers, pods).start();
             CriSocketServer server = CriSocketServer.start(config.socket(),
-                    CriServices.create(config, handlers, network, images, pods, containers));
+                    CriServices.create(config, handlers, network, images, pods, containers, stats));
             LOG.info("serving CRI", "socket", config.socket(), "version", BuildInfo.VERSION,
                     "root", config.root(), "state", config.state(),
                     "default_handler", handlers.defaultName(),
@@ -62,6 +64,7 @@ public final class Daemon {
             awaitStop();
             LOG.info("stopping: no new calls, waiting for running ones", "grace_ms", SHUTDOWN_GRACE_MILLIS);
             server.shutdown(SHUTDOWN_GRACE_MILLIS);
+            stats.close();
         }
         LOG.info("stopped");
     }

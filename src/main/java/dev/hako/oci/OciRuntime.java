@@ -84,6 +84,14 @@ public final class OciRuntime {
         }
     }
 
+    /** {@code runtime update --resources FILE id}: new limits for a running container (FILE holds OCI linux.resources JSON). */
+    public void update(String id, java.nio.file.Path resources) {
+        Result r = run(List.of("update", "--resources", resources.toString(), id));
+        if (r.code != 0) {
+            throw failure("update", id, r);
+        }
+    }
+
     /** {@code runtime state id}, or empty when the runtime does not know the container. */
     public Optional<State> state(String id) {
         Result r = run(List.of("state", id));

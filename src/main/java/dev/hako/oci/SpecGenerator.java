@@ -778,6 +778,16 @@ public final class SpecGenerator {
     private static Map<String, Object> resources(LinuxContainerResources r, List<Map<String, Object>> deviceRules) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("devices", deviceRules);
+        out.putAll(limits(r));
+        return out;
+    }
+
+    /**
+     * The CPU and memory limits of {@code r} in OCI {@code linux.resources} form, without device rules:
+     * what {@code runtime update --resources} applies to a running container.
+     */
+    public static Map<String, Object> limits(LinuxContainerResources r) {
+        Map<String, Object> out = new LinkedHashMap<>();
         Map<String, Object> memory = new LinkedHashMap<>();
         if (r.getMemoryLimitInBytes() > 0) {
             memory.put("limit", r.getMemoryLimitInBytes());

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hako.cri.v1.CgroupDriver;
 import dev.hako.cri.v1.ExecRequest;
-import dev.hako.cri.v1.ListContainerStatsRequest;
+import dev.hako.cri.v1.CheckpointContainerRequest;
 import dev.hako.cri.v1.StreamImagesRequest;
 import dev.hako.cri.v1.NetworkConfig;
 import dev.hako.cri.v1.RuntimeCondition;
@@ -115,9 +115,9 @@ class RuntimeInfoRpcsTest {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
                     assertThat(e.getStatus().getDescription()).isEqualTo("runtime.v1.RuntimeService/Exec is not implemented by Hako yet");
                 });
-        assertThatThrownBy(() -> daemon.runtime().listContainerStats(ListContainerStatsRequest.getDefaultInstance()))
+        assertThatThrownBy(() -> daemon.runtime().checkpointContainer(CheckpointContainerRequest.getDefaultInstance()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class,
-                        e -> assertThat(e.getStatus().getDescription()).contains("ListContainerStats"));
+                        e -> assertThat(e.getStatus().getDescription()).contains("CheckpointContainer"));
         // a server-streaming RPC fails on the first read
         assertThatThrownBy(() -> daemon.runtime().streamPodSandboxes(StreamPodSandboxesRequest.getDefaultInstance()).hasNext())
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
