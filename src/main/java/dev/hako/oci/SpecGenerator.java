@@ -821,6 +821,11 @@ public final class SpecGenerator {
         if (!cpu.isEmpty()) {
             out.put("cpu", cpu);
         }
+        if (r.getHugepageLimitsCount() > 0) {
+            List<Object> pages = new ArrayList<>();
+            r.getHugepageLimitsList().forEach(h -> pages.add(Map.of("pageSize", h.getPageSize(), "limit", h.getLimit())));
+            out.put("hugepageLimits", pages);
+        }
         if (r.getUnifiedCount() > 0) {
             out.put("unified", new LinkedHashMap<>(r.getUnifiedMap()));
         }
