@@ -18,6 +18,8 @@ import dev.hako.cri.v1.RunPodSandboxResponse;
 import dev.hako.cri.v1.RuntimeServiceGrpc;
 import dev.hako.cri.v1.StopPodSandboxRequest;
 import dev.hako.cri.v1.StopPodSandboxResponse;
+import dev.hako.cri.v1.UpdatePodSandboxResourcesRequest;
+import dev.hako.cri.v1.UpdatePodSandboxResourcesResponse;
 import dev.hako.error.HakoException;
 import dev.hako.json.Json;
 import dev.hako.pod.Pod;
@@ -39,7 +41,8 @@ public final class PodRpcs {
                 .unary(RuntimeServiceGrpc.getStopPodSandboxMethod(), this::stop)
                 .unary(RuntimeServiceGrpc.getRemovePodSandboxMethod(), this::remove)
                 .unary(RuntimeServiceGrpc.getPodSandboxStatusMethod(), this::status)
-                .unary(RuntimeServiceGrpc.getListPodSandboxMethod(), this::list);
+                .unary(RuntimeServiceGrpc.getListPodSandboxMethod(), this::list)
+                .unary(RuntimeServiceGrpc.getUpdatePodSandboxResourcesMethod(), this::updateResources);
     }
 
     RunPodSandboxResponse run(RunPodSandboxRequest r) {
@@ -112,6 +115,11 @@ public final class PodRpcs {
                     .setRuntimeHandler(p.runtimeHandler()));
         }
         return out.build();
+    }
+
+    UpdatePodSandboxResourcesResponse updateResources(UpdatePodSandboxResourcesRequest r) {
+        pods.updateResources(requireId(r.getPodSandboxId()), r.getOverhead(), r.getResources());
+        return UpdatePodSandboxResourcesResponse.getDefaultInstance();
     }
 
     static PodSandboxState state(Pod p) {

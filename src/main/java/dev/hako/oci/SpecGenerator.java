@@ -509,25 +509,29 @@ public final class SpecGenerator {
      * {@code fs.mqueue.*} in its own IPC namespace. Anything else would change the host.
      */
     private static void checkSysctls(PodContext pod) {
-        if (pod.sysctls() == null) {
-            return;
+        if (pod.sysctls() != null) {
+            checkSysctls(pod.sysctls(), pod.netns() != null, pod.ipcns() != null, "sandbox config.linux.sysctls");
         }
-        for (String name : pod.sysctls().keySet()) {
+    }
+
+    /** The rule above, for RunPodSandbox to refuse a pod before anything is made; {@code field} names the map. */
+    public static void checkSysctls(Map<String, String> sysctls, boolean ownNetwork, boolean ownIpc, String field) {
+        for (String name : sysctls.keySet()) {
             String n = name.replace('/', '.');
-            String field = "sandbox config.linux.sysctls[" + name + "]";
+            String where = field + "[" + name + "]";
             if (n.startsWith("net.")) {
-                if (pod.netns() == null) {
-                    throw HakoException.invalidArgument(field,
+                if (!ownNetwork) {
+                    throw HakoException.invalidArgument(where,
                             "sysctl " + name + " needs the pod's own network namespace, but the pod uses the host's network");
                 }
             } else if (n.startsWith("kernel.shm") || n.startsWith("kernel.msg") || n.equals("kernel.sem")
                     || n.startsWith("fs.mqueue.")) {
-                if (pod.ipcns() == null) {
-                    throw HakoException.invalidArgument(field,
+                if (!ownIpc) {
+                    throw HakoException.invalidArgument(where,
                             "sysctl " + name + " needs the pod's own IPC namespace, but the pod uses the host's IPC");
                 }
             } else {
-                throw HakoException.invalidArgument(field, "sysctl " + name
+                throw HakoException.invalidArgument(where, "sysctl " + name
                         + " is not namespaced (only net.*, kernel.shm*, kernel.msg*, kernel.sem and fs.mqueue.* are allowed)");
             }
         }

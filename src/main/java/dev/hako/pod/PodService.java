@@ -132,6 +132,8 @@ public final class PodService {
      */
     public Pod run(PodSandboxConfig config, String runtimeHandler) {
         SandboxPlan plan = SandboxPlan.of(config);
+        dev.hako.oci.SpecGenerator.checkSysctls(config.getLinux().getSysctlsMap(), !plan.hostNetwork(), !plan.hostIpc(),
+                "config.linux.sysctls");
         String handler = resolveHandler(runtimeHandler);
         String key = plan.key();
         String id;
@@ -357,6 +359,25 @@ public final class PodService {
      *
      * @throws HakoException NOT_FOUND when none matches, INVALID_ARGUMENT when the prefix is empty or ambiguous
      */
+    /**
+     * UpdatePodSandboxResources: the kubelet has already resized the pod-level cgroup it owns; the
+     * runtime records the new overhead and resources in the pod's config, which status calls report.
+     */
+    public void updateResources(String id, dev.hako.cri.v1.LinuxContainerResources overhead,
+                                dev.hako.cri.v1.LinuxContainerResources resources) {
+        Pod pod = get(id);
+        ReentrantLock lock = lockFor(pod.id());
+        lock.lock();
+        try {
+            PodSandboxConfig.Builder updated = pod.config().toBuilder();
+            updated.getLinuxBuilder().setOverhead(overhead).setResources(resources);
+            table.updateConfig(pod.id(), updated.build().toByteArray());
+            LOG.info("pod sandbox resources updated", "id", pod.id());
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public Pod get(String idOrUniquePrefix) {
         String id = resolve(idOrUniquePrefix)
                 .orElseThrow(() -> HakoException.notFound("pod sandbox " + idOrUniquePrefix + " not found"));

@@ -61,6 +61,17 @@ public final class PodTable {
         });
     }
 
+    /** Replaces a pod's stored PodSandboxConfig (protobuf bytes); false when there is no such pod. */
+    public boolean updateConfig(String id, byte[] config) {
+        return store.transaction("update config of pod " + id, db -> {
+            try (PreparedStatement ps = db.prepareStatement("UPDATE pods SET config = ? WHERE id = ?")) {
+                ps.setBytes(1, config);
+                ps.setString(2, id);
+                return ps.executeUpdate() > 0;
+            }
+        });
+    }
+
     /** Removes a pod's row; false when there was none. */
     public boolean delete(String id) {
         return store.transaction("remove pod " + id, db -> {

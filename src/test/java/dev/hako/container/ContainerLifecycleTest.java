@@ -215,6 +215,19 @@ class ContainerLifecycleTest {
             assertThat(s.getReason()).isNotEmpty();
             assertThat(s.getMessage()).contains("/nope");
         }
+        // a sysctl the pod's namespaces do not allow is refused before anything is made
+        var hostNet = PodFixture.podConfig(d, "hostnet-sysctl").toBuilder();
+        hostNet.getLinuxBuilder().putSysctls("net.ipv4.ip_forward", "1").getSecurityContextBuilder()
+                .getNamespaceOptionsBuilder().setNetwork(dev.hako.cri.v1.NamespaceMode.NODE);
+        assertThatThrownBy(() -> d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(hostNet).build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.getStatus().getDescription()).contains("net.ipv4.ip_forward");
+                });
+        // UpdatePodSandboxResources records what the kubelet set on the pod-level cgroup
+        d.runtime().updatePodSandboxResources(dev.hako.cri.v1.UpdatePodSandboxResourcesRequest.newBuilder()
+                .setPodSandboxId(pod).setResources(dev.hako.cri.v1.LinuxContainerResources.newBuilder().setCpuShares(2048))
+                .build());
         d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
         assertThatThrownBy(() -> create(d, pod, container("late", "true")))
                 .isInstanceOfSatisfying(StatusRuntimeException.class,

@@ -236,9 +236,8 @@ class SecurityContextTest {
                         .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
                                 NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE))))
                 .build();
-        String hostPod = d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(hostNet).build())
-                .getPodSandboxId();
-        assertThatThrownBy(() -> create(d, hostPod, container("hostnet", "true")))
+        // refused at RunPodSandbox, before any namespace or file is made
+        assertThatThrownBy(() -> d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(hostNet).build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
                     assertThat(e.getStatus().getDescription()).contains("net.ipv4.ip_forward").contains("host's network");
