@@ -525,14 +525,9 @@ public final class ContainerService implements PodService.ContainerHook {
     }
 
     static void deleteTree(Path p) {
-        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (var walk = Files.walk(p)) {
-            for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(f);
-            }
-        } catch (IOException | java.io.UncheckedIOException e) {
+        try {
+            dev.hako.sys.FileTrees.delete(p);
+        } catch (IOException e) {
             LOG.warn("cannot delete", "path", p, "error", e.getMessage());
         }
     }

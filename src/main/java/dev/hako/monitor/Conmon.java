@@ -796,16 +796,10 @@ public final class Conmon implements AutoCloseable {
     }
 
     private static void deleteTree(Path dir) {
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // best effort
-                }
-            });
+        try {
+            dev.hako.sys.FileTrees.delete(dir);
         } catch (IOException e) {
-            // already gone
+            // best effort: a leftover temp directory is harmless
         }
     }
 }

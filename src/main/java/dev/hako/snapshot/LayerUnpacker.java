@@ -491,7 +491,7 @@ public final class LayerUnpacker {
                 return;
             }
             if (a.isDirectory()) {
-                Trees.delete(path);
+                dev.hako.sys.FileTrees.delete(path);
                 String below = rel + "/";
                 dirs.remove(rel);
                 dirs.removeIf(d -> d.startsWith(below));

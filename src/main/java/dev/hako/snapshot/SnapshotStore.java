@@ -106,7 +106,7 @@ public final class SnapshotStore {
     public void discard(Path prepared) {
         Path unique = preparedRoot(prepared);
         try {
-            Trees.delete(unique);
+            dev.hako.sys.FileTrees.delete(unique);
         } catch (IOException e) {
             throw failure("cannot delete " + unique, e);
         }
@@ -128,7 +128,7 @@ public final class SnapshotStore {
             } catch (NoSuchFileException e) {
                 // removed concurrently
             }
-            Trees.delete(doomed);
+            dev.hako.sys.FileTrees.delete(doomed);
         } catch (IOException e) {
             throw failure("cannot remove layer " + chainId + " (" + dir + ")", e);
         }
@@ -155,7 +155,7 @@ public final class SnapshotStore {
     public void cleanupTemp() {
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(tmp)) {
             for (Path p : stream) {
-                Trees.delete(p);
+                dev.hako.sys.FileTrees.delete(p);
             }
         } catch (IOException e) {
             throw failure("cannot clean up " + tmp, e);

@@ -7,10 +7,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -26,34 +24,6 @@ final class Trees {
             EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
     private static final int S_IFMT = 0170000;
     private static final int S_IFDIR = 0040000;
-
-    /**
-     * Deletes {@code path} and everything below it; a missing path is fine. Symlinks are removed, not
-     * followed; devices and fifos are just unlinked, never opened; directories images ship as 0555 or
-     * 0000 are made accessible first (root needs no such help, anyone else does).
-     */
-    static void delete(Path path) throws IOException {
-        PosixFileAttributes attrs;
-        try {
-            attrs = Files.readAttributes(path, PosixFileAttributes.class, NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-            return;
-        }
-        if (attrs.isDirectory()) {
-            if (!attrs.permissions().containsAll(OWNER_ALL)) {
-                Files.setPosixFilePermissions(path, OWNER_ALL); // a real directory, checked above
-            }
-            // list first, recurse after: one open directory at a time, however deep the tree
-            List<Path> children = new ArrayList<>();
-            try (DirectoryStream<Path> stream = Files.newDirectoryStream(path)) {
-                stream.forEach(children::add);
-            }
-            for (Path child : children) {
-                delete(child);
-            }
-        }
-        Files.deleteIfExists(path);
-    }
 
     /**
      * Apparent bytes and inodes under {@code root}, root included; a hard-linked file counts once.

@@ -47,7 +47,7 @@ class LayerUnpackerTest {
 
     @AfterEach
     void tearDown() throws IOException {
-        Trees.delete(sandbox);
+        dev.hako.sys.FileTrees.delete(sandbox);
     }
 
     private UnpackResult unpack(byte[] tar) throws IOException {
@@ -269,7 +269,7 @@ class LayerUnpackerTest {
         String deep = "d".repeat(120) + "/" + "f".repeat(150);
         unpack(new TestTar(TarArchiveOutputStream.LONGFILE_GNU).file(deep, "gnu").bytes());
         assertThat(Files.readString(layer.resolve(deep))).isEqualTo("gnu");
-        Trees.delete(layer);
+        dev.hako.sys.FileTrees.delete(layer);
         Files.createDirectory(layer);
         unpack(new TestTar(TarArchiveOutputStream.LONGFILE_POSIX).file(deep, "pax").bytes());
         assertThat(Files.readString(layer.resolve(deep))).isEqualTo("pax");
@@ -302,7 +302,7 @@ class LayerUnpackerTest {
         }
         int dataEnd = (end + 511) / 512 * 512;
         for (byte[] tar : List.of(Arrays.copyOf(padded, dataEnd + 1024), Arrays.copyOf(padded, dataEnd))) {
-            Trees.delete(layer);
+            dev.hako.sys.FileTrees.delete(layer);
             Files.createDirectory(layer);
             UnpackResult r = unpack(tar);
             assertThat(r.diffId()).isEqualTo(Digest.sha256(tar));
@@ -320,7 +320,7 @@ class LayerUnpackerTest {
         assertThat(r.diffId()).isEqualTo(Digest.sha256(tar));
         assertThat(Files.readString(layer.resolve("three"))).isEqualTo("3");
 
-        Trees.delete(layer);
+        dev.hako.sys.FileTrees.delete(layer);
         Files.createDirectory(layer);
         byte[] zst = concat(TestTar.zstd(Arrays.copyOfRange(tar, 0, cut)), TestTar.zstd(Arrays.copyOfRange(tar, cut, tar.length)));
         r = LayerUnpacker.unpack(new ByteArrayInputStream(zst), Compression.ZSTD, layer);

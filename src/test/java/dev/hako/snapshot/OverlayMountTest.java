@@ -31,7 +31,7 @@ class OverlayMountTest {
         if (mounted) {
             run("umount", target.toString());
         }
-        Trees.delete(root);
+        dev.hako.sys.FileTrees.delete(root);
     }
 
     @Test

@@ -37,7 +37,7 @@ class SnapshotStoreTest {
 
     @AfterEach
     void tearDown() throws IOException {
-        Trees.delete(root);
+        dev.hako.sys.FileTrees.delete(root);
     }
 
     private Path tmp() {

@@ -157,11 +157,9 @@ public final class ContentStore {
 
     /** Deletes a scratch file or directory tree (never following symlinks). */
     public void deleteScratch(Path p) {
-        try (Stream<Path> all = Files.walk(p)) {
-            for (Path f : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(f);
-            }
-        } catch (IOException | UncheckedIOException e) {
+        try {
+            dev.hako.sys.FileTrees.delete(p);
+        } catch (IOException e) {
             LOG.warn("cannot delete scratch", "path", p, "error", e.getMessage());
         }
     }
