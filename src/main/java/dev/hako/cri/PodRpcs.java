@@ -62,6 +62,19 @@ public final class PodRpcs {
         return RemovePodSandboxResponse.getDefaultInstance();
     }
 
+    /** The pod's CNI addresses: the first is {@code ip}, the rest {@code additional_ips}. */
+    private static PodSandboxNetworkStatus network(Pod p) {
+        PodSandboxNetworkStatus.Builder n = PodSandboxNetworkStatus.newBuilder();
+        for (int i = 0; i < p.ips().size(); i++) {
+            if (i == 0) {
+                n.setIp(p.ips().get(i));
+            } else {
+                n.addAdditionalIps(dev.hako.cri.v1.PodIP.newBuilder().setIp(p.ips().get(i)));
+            }
+        }
+        return n.build();
+    }
+
     PodSandboxStatusResponse status(PodSandboxStatusRequest r) {
         Pod p = pods.get(requireId(r.getPodSandboxId()));
         PodSandboxStatus.Builder s = PodSandboxStatus.newBuilder()
@@ -69,7 +82,7 @@ public final class PodRpcs {
                 .setMetadata(p.config().getMetadata())
                 .setState(state(p))
                 .setCreatedAt(nanos(p.createdAt()))
-                .setNetwork(PodSandboxNetworkStatus.getDefaultInstance())
+                .setNetwork(network(p))
                 .setLinux(LinuxPodSandboxStatus.newBuilder().setNamespaces(Namespace.newBuilder()
                         .setOptions(p.config().getLinux().getSecurityContext().getNamespaceOptions())))
                 .putAllLabels(p.config().getLabelsMap())

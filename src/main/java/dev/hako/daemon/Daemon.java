@@ -8,6 +8,7 @@ import dev.hako.image.ImageService;
 import dev.hako.pod.PodService;
 import dev.hako.stats.StatsService;
 import dev.hako.log.Log;
+import dev.hako.network.Cni;
 import dev.hako.network.NetworkState;
 import dev.hako.oci.RuntimeHandlers;
 import dev.hako.store.MetadataStore;
@@ -46,9 +47,10 @@ public final class Daemon {
              ExclusiveLock socketLock = ExclusiveLock.acquire(lockFileFor(config.socket()), "socket " + config.socket());
              MetadataStore store = openStore()) {
             RuntimeHandlers handlers = new RuntimeHandlers(config.runtime());
-            NetworkState network = new NetworkState(store);
+            Cni cni = new Cni(config.network(), config.state().resolve("cni"));
+            NetworkState network = new NetworkState(store, cni);
             ImageService images = new ImageService(config, store);
-            PodService pods = new PodService(config, store, handlers);
+            PodService pods = new PodService(config, store, handlers, cni);
             ContainerService containers = new ContainerService(config, store, pods, images);
             pods.setContainerHook(containers);
             pods.recover();

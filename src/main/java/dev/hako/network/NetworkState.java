@@ -14,15 +14,24 @@ public final class NetworkState {
     private static final String POD_CIDR = "pod_cidr";
 
     private final MetadataStore store;
+    private final Cni cni;
 
+    /** Without CNI: never ready (pods get loopback only). */
     public NetworkState(MetadataStore store) {
-        this.store = store;
+        this(store, null);
     }
 
-    /** Ready means pods get CNI networking; until the CNI issue lands they get loopback only. */
+    public NetworkState(MetadataStore store, Cni cni) {
+        this.store = store;
+        this.cni = cni;
+    }
+
+    /** Ready while a valid CNI configuration and its plugins exist; re-evaluated when the config dir changes. */
     public Readiness readiness() {
-        return Readiness.notReady("NetworkPluginNotReady",
-                "Hako does not set up CNI networking yet: pods get their own network namespace with loopback only");
+        if (cni == null) {
+            return Readiness.notReady("NetworkPluginNotReady", "CNI is not configured: pods get loopback only");
+        }
+        return cni.readiness();
     }
 
     public Optional<PodCidrs> podCidrs() {

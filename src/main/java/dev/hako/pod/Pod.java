@@ -12,9 +12,20 @@ import java.time.Instant;
  *
  * @param dir     the pod's directory, {@code <state>/pods/<id>}
  * @param context namespaces to join, the pod's files, hostname, cgroup parent and sysctls
+ * @param ips     the pod's addresses from CNI ADD, primary first (empty without CNI)
  */
 public record Pod(String id, PodSandboxConfig config, String runtimeHandler, State state, Instant createdAt,
-                  Path dir, PodContext context) {
+                  Path dir, PodContext context, java.util.List<String> ips) {
+
+    public Pod {
+        ips = ips == null ? java.util.List.of() : java.util.List.copyOf(ips);
+    }
+
+    /** A pod without pod network addresses (loopback only, or the host's network). */
+    public Pod(String id, PodSandboxConfig config, String runtimeHandler, State state, Instant createdAt,
+               Path dir, PodContext context) {
+        this(id, config, runtimeHandler, state, createdAt, dir, context, java.util.List.of());
+    }
 
     /** READY while its namespaces are pinned; NOTREADY once stopped (or found unpinned after a reboot). */
     public enum State { READY, NOTREADY }

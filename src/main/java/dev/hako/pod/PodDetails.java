@@ -14,7 +14,11 @@ import java.util.Map;
  * @param nsDir the private bind mount holding the pins, or null when the pod has no namespace of its own
  */
 record PodDetails(Path dir, String hostname, Path nsDir, Path netns, Path ipcns, Path utsns, Path shm,
-                  boolean hostPid, boolean sharedPid) {
+                  boolean hostPid, boolean sharedPid, List<String> ips) {
+
+    PodDetails {
+        ips = ips == null ? List.of() : List.copyOf(ips);
+    }
 
     /** Every mount the pod holds while READY, in the order they were made. */
     List<Path> mounts() {
@@ -38,6 +42,7 @@ record PodDetails(Path dir, String hostname, Path nsDir, Path netns, Path ipcns,
         m.put("shm", str(shm));
         m.put("hostPid", hostPid);
         m.put("sharedPid", sharedPid);
+        m.put("ips", ips);
         return Json.write(m);
     }
 
@@ -50,7 +55,8 @@ record PodDetails(Path dir, String hostname, Path nsDir, Path netns, Path ipcns,
             throw new IllegalArgumentException("pod details lack dir or hostname");
         }
         return new PodDetails(Path.of(d), h, path(m, "nsDir"), path(m, "netns"), path(m, "ipcns"), path(m, "utsns"),
-                path(m, "shm"), Boolean.TRUE.equals(m.get("hostPid")), Boolean.TRUE.equals(m.get("sharedPid")));
+                path(m, "shm"), Boolean.TRUE.equals(m.get("hostPid")), Boolean.TRUE.equals(m.get("sharedPid")),
+                m.get("ips") instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of());
     }
 
     private static String str(Path p) {

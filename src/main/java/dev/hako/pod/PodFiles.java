@@ -28,6 +28,12 @@ final class PodFiles {
         write(dir.resolve(RESOLV_CONF), isEmpty(dns) ? hostFile(HOST_RESOLV_CONF, "") : utf8(resolvConf(dns)));
     }
 
+    /** Rewrites /etc/hosts once CNI gave the pod an address: the pod's name on that address. */
+    static void writeHosts(Path dir, String hostname, String ip) throws IOException {
+        String text = hosts(null) + ip + "\t" + hostname + "\n";
+        write(dir.resolve(HOSTS), utf8(text));
+    }
+
     /** The loopback names, and the pod's own name on 127.0.1.1 as Debian does for a host without a fixed IP. */
     static String hosts(String hostname) {
         StringBuilder out = new StringBuilder();

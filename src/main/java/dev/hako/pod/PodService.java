@@ -3,8 +3,10 @@ package dev.hako.pod;
 import dev.hako.config.HakoConfig;
 import dev.hako.config.HandlerConfig;
 import dev.hako.cri.v1.PodSandboxConfig;
+import dev.hako.cri.v1.PortMapping;
 import dev.hako.error.HakoException;
 import dev.hako.log.Log;
+import dev.hako.network.Cni;
 import dev.hako.oci.PodContext;
 import dev.hako.oci.RuntimeHandlers;
 import dev.hako.store.MetadataStore;
@@ -83,12 +85,19 @@ public final class PodService {
     /** Pods being created, by kubelet identity ({@link SandboxPlan#key}) → ID; guarded by {@link #reserving}. */
     private final Map<String, String> creating = new HashMap<>();
     private final ReentrantLock reserving = new ReentrantLock();
+    private final Cni cni;
     private volatile ContainerHook hook = NO_CONTAINERS;
     private volatile boolean hookSet;
     /** Called with the name of each creation step as it begins; tests make steps fail with it. */
     private volatile Consumer<String> stepListener = step -> {};
 
     public PodService(HakoConfig config, MetadataStore store, RuntimeHandlers handlers) {
+        this(config, store, handlers, null);
+    }
+
+    /** With {@code cni} non-null, pods with a network namespace of their own are attached through CNI. */
+    public PodService(HakoConfig config, MetadataStore store, RuntimeHandlers handlers, Cni cni) {
+        this.cni = cni;
         this.table = new PodTable(store);
         this.handlers = handlers;
         Path root = config.state().resolve("pods");
@@ -181,9 +190,11 @@ public final class PodService {
             throw HakoException.internal("cannot create pod sandbox " + plan.describe() + ": cannot create " + dir
                     + ": " + e.getMessage(), e);
         }
+        boolean cniAdding = false;
         try {
             step("files");
             PodFiles.write(dir, plan, config.getDnsConfig());
+            List<String> ips = List.of();
 
             Map<Kind, Path> pins = new EnumMap<>(Kind.class);
             Path nsDir = null;
@@ -207,6 +218,18 @@ public final class PodService {
                 if (pins.containsKey(Kind.NET)) {
                     step("loopback");
                     NamespacePins.loopbackUp(pins.get(Kind.NET));
+                    // without any CNI configuration (NetworkReady false) the pod gets loopback only
+                    if (cni != null && cni.hasConfiguration()) {
+                        step("cni");
+                        cniAdding = true;
+                        long t0 = System.nanoTime();
+                        ips = cni.add(attachment(id, config, pins.get(Kind.NET))).ips();
+                        LOG.debug("pod network attached", "id", id, "ips", ips,
+                                "cni_ms", (System.nanoTime() - t0) / 1_000_000);
+                        if (!ips.isEmpty()) {
+                            PodFiles.writeHosts(dir, plan.hostname(), ips.getFirst());
+                        }
+                    }
                 }
             }
             Path shm = null;
@@ -217,7 +240,7 @@ public final class PodService {
             }
 
             PodDetails details = new PodDetails(dir, plan.hostname(), nsDir, pins.get(Kind.NET), pins.get(Kind.IPC),
-                    pins.get(Kind.UTS), shm, plan.hostPid(), plan.sharedPid());
+                    pins.get(Kind.UTS), shm, plan.hostPid(), plan.sharedPid(), ips);
             PodTable.Row row = new PodTable.Row(id, plan.name(), plan.namespace(), plan.uid(), plan.attempt(),
                     config.toByteArray(), handler, Pod.State.READY.name(), Instant.now(), details.toJson());
             step("record");
@@ -228,6 +251,15 @@ public final class PodService {
             }
             return toPod(row);
         } catch (IOException | RuntimeException | Error e) {
+            if (cniAdding) {
+                try {
+                    cni.del(attachment(id, config, dir.resolve("ns").resolve(Kind.NET.fileName())));
+                } catch (RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                    LOG.error("CNI DEL after a failed pod sandbox creation failed", "id", id,
+                            "error", cleanup.getMessage());
+                }
+            }
             try {
                 releaseMounts(dir);
                 deleteTree(dir);
@@ -304,6 +336,7 @@ public final class PodService {
 
     private void stopLocked(Pod pod) {
         hook.stopContainers(pod.id());
+        detachNetwork(pod);
         try {
             releaseMounts(pod.dir());
         } catch (IOException e) {
@@ -337,6 +370,11 @@ public final class PodService {
             }
             Pod pod = toPod(row.get());
             stopLocked(pod);
+            if (cni != null && cni.hasCachedResult(pod.id())) {
+                // stop could not release the pod's network: retried there, and the pod stays until it can
+                throw new HakoException(HakoException.Kind.UNAVAILABLE, "cannot remove pod sandbox " + pod.id()
+                        + ": its network could not be released (CNI DEL failed; see the log); retry");
+            }
             hook.removeContainers(pod.id());
             try {
                 releaseMounts(pod.dir());
@@ -350,6 +388,59 @@ public final class PodService {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * CNI DEL for a pod whose ADD result is still cached: always run on stop, whether or not the netns
+     * pin still exists (a missing pin is passed as an empty netns). A failure is logged, not thrown:
+     * the cache stays, so remove and recovery retry it.
+     *
+     * @return whether nothing is owed any more
+     */
+    private boolean detachNetwork(Pod pod) {
+        if (cni == null || !cni.hasCachedResult(pod.id())) {
+            return true;
+        }
+        Path netns = pod.context().netns() != null ? pod.context().netns()
+                : pod.dir().resolve("ns").resolve(Kind.NET.fileName());
+        try {
+            cni.del(attachment(pod.id(), pod.config(), netns));
+            return true;
+        } catch (RuntimeException e) {
+            LOG.error("CNI DEL failed; retried on remove and at restart", "id", pod.id(),
+                    "pod", pod.namespace() + "/" + pod.name(), "error", e.getMessage());
+            return false;
+        }
+    }
+
+    private static Cni.Attachment attachment(String id, PodSandboxConfig config, Path netns) {
+        List<Cni.PortMapping> ports = new ArrayList<>();
+        for (PortMapping pm : config.getPortMappingsList()) {
+            if (pm.getHostPort() <= 0) {
+                continue;
+            }
+            String protocol = switch (pm.getProtocol()) {
+                case UDP -> "udp";
+                case SCTP -> "sctp";
+                default -> "tcp";
+            };
+            ports.add(new Cni.PortMapping(pm.getHostPort(), pm.getContainerPort(), protocol, pm.getHostIp()));
+        }
+        Map<String, Object> dns = new java.util.LinkedHashMap<>();
+        if (config.hasDnsConfig()) {
+            var d = config.getDnsConfig();
+            if (d.getServersCount() > 0) {
+                dns.put("servers", List.copyOf(d.getServersList()));
+            }
+            if (d.getSearchesCount() > 0) {
+                dns.put("searches", List.copyOf(d.getSearchesList()));
+            }
+            if (d.getOptionsCount() > 0) {
+                dns.put("options", List.copyOf(d.getOptionsList()));
+            }
+        }
+        var meta = config.getMetadata();
+        return new Cni.Attachment(id, netns.toString(), meta.getNamespace(), meta.getName(), meta.getUid(), ports, dns);
     }
 
     // ------------------------------------------------------------------------------------------ Queries
@@ -425,7 +516,7 @@ public final class PodService {
                 d.dir().resolve(PodFiles.HOSTNAME), config.getLinux().getCgroupParent(),
                 Map.copyOf(config.getLinux().getSysctlsMap()));
         return new Pod(row.id(), config, row.runtimeHandler(), state, row.createdAt(),
-                d.dir(), context);
+                d.dir(), context, d.ips());
     }
 
     // ------------------------------------------------------------------------------------------ Recovery
@@ -462,6 +553,7 @@ public final class PodService {
                     ready++;
                     continue;
                 }
+                detachNetwork(pod); // a DEL that failed before, or a READY pod whose pins are gone
                 notReady++;
                 if (!mounts.under(pod.dir()).isEmpty()) {
                     releaseMounts(pod.dir());
@@ -503,6 +595,21 @@ public final class PodService {
             }
         } catch (IOException e) {
             throw HakoException.internal("cannot list " + podsRoot + ": " + e.getMessage(), e);
+        }
+        if (cni != null) {
+            // an ADD whose pod has no row any more (a crash mid-creation): its DEL is still owed
+            for (String podId : cni.cachedPodIds()) {
+                if (known.contains(podId) || inFlight.contains(podId)) {
+                    continue;
+                }
+                try {
+                    cni.del(new Cni.Attachment(podId, "", "", "", "", List.of(), Map.of()));
+                    LOG.info("released the network of a removed pod sandbox", "id", podId);
+                } catch (RuntimeException e) {
+                    LOG.error("CNI DEL for a removed pod sandbox failed; retried at the next start", "id", podId,
+                            "error", e.getMessage());
+                }
+            }
         }
         LOG.info("pod sandboxes recovered", "ready", ready, "notready", notReady, "leftovers_deleted", leftovers);
     }

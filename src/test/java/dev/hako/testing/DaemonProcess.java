@@ -43,7 +43,9 @@ public final class DaemonProcess implements AutoCloseable {
 
     public static DaemonProcess withConfig(Path dir, String extraToml) throws IOException {
         Path config = dir.resolve("hako.toml");
-        Files.writeString(config, baseToml(dir) + extraToml);
+        Files.createDirectories(cniConfDir(dir));
+        String network = extraToml.contains("[network]") ? "" : networkToml(dir);
+        Files.writeString(config, baseToml(dir) + extraToml + network);
         return new DaemonProcess(dir, config);
     }
 
@@ -55,6 +57,25 @@ public final class DaemonProcess implements AutoCloseable {
                 state = "%s/run"
                 log_level = "debug"
                 """.formatted(dir, dir, dir);
+    }
+
+    /**
+     * The {@code [network]} table every test daemon gets unless its extra TOML has its own: CNI
+     * configurations from an empty directory of its own (never the host's /etc/cni/net.d), so pods
+     * get loopback only until a test writes a conflist there. Appended after the caller's tables.
+     */
+    public static String networkToml(Path dir) {
+        return """
+
+                [network]
+                cni_conf_dir = "%s"
+                cni_bin_dirs = ["/usr/lib/cni"]
+                """.formatted(cniConfDir(dir));
+    }
+
+    /** The CNI configuration directory of a daemon confined to {@code dir}. */
+    public static Path cniConfDir(Path dir) {
+        return dir.resolve("cni/net.d");
     }
 
     public Path dir() {

@@ -50,7 +50,8 @@ public final class TestImage {
     public static TarBuilder busyboxLayer() {
         TarBuilder t = new TarBuilder().dir("bin").dir("etc").dir("tmp")
                 .hostFile("bin/busybox", Path.of("/bin/busybox"), 0755);
-        for (String applet : List.of("sh", "ls", "cat", "echo", "sleep", "id", "true", "hostname", "grep", "touch")) {
+        for (String applet : List.of("sh", "ls", "cat", "echo", "sleep", "id", "true", "hostname", "grep", "touch",
+                "ping", "wget", "httpd", "ip", "mkdir")) {
             t.symlink("bin/" + applet, "busybox");
         }
         return t.file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n")

@@ -1,0 +1,522 @@
+package dev.hako.network;
+
+import dev.hako.Readiness;
+import dev.hako.config.NetworkSettings;
+import dev.hako.error.HakoException;
+import dev.hako.json.Json;
+import dev.hako.log.Log;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Calls CNI plugins the way the CNI spec describes: the first {@code .conflist}/{@code .conf} of the
+ * configuration directory (by file name) is the pod network; each of its plugins is exec'd from the
+ * plugin directories with the {@code CNI_*} environment and its configuration (with {@code prevResult}
+ * and {@code runtimeConfig}) on stdin. The ADD result of each pod is cached under {@code cacheDir} so
+ * DEL (and CHECK) run with the configuration and result of the ADD, even after a restart.
+ */
+public final class Cni {
+    private static final Log LOG = Log.of("cni");
+    public static final String IFNAME = "eth0";
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+    /** A port the pod publishes on the node, as the portmap plugin wants it. */
+    public record PortMapping(int hostPort, int containerPort, String protocol, String hostIp) {}
+
+    /** What CNI needs to know about a pod: its id, network namespace path and Kubernetes identity. */
+    public record Attachment(String podId, String netns, String namespace, String name, String uid,
+                             List<PortMapping> portMappings, Map<String, Object> dns) {
+        public Attachment {
+            portMappings = List.copyOf(portMappings);
+            dns = dns == null ? Map.of() : Map.copyOf(dns);
+        }
+    }
+
+    /** The final result of an ADD: the pod's addresses (without prefix length), first one primary. */
+    public record Result(List<String> ips, Map<String, Object> raw) {
+        public Result {
+            ips = List.copyOf(ips);
+        }
+    }
+
+    /** A loaded network configuration list. */
+    record NetConf(Path file, String name, String cniVersion, List<Map<String, Object>> plugins,
+                   Map<String, Object> raw) {}
+
+    private final NetworkSettings settings;
+    private final Path cacheDir;
+    private final Duration timeout;
+    private final Object readinessLock = new Object();
+    private String readinessKey;
+    private Readiness readiness;
+
+    public Cni(NetworkSettings settings, Path cacheDir) {
+        this(settings, cacheDir, DEFAULT_TIMEOUT);
+    }
+
+    public Cni(NetworkSettings settings, Path cacheDir, Duration timeout) {
+        this.settings = settings;
+        this.cacheDir = cacheDir;
+        this.timeout = timeout;
+    }
+
+    // ---------------------------------------------------------------- readiness
+
+    /**
+     * Ready while the configuration directory holds a valid network configuration whose plugins are
+     * all found; re-evaluated only when the directory or one of its configuration files changed.
+     */
+    public Readiness readiness() {
+        String key = changeKey();
+        synchronized (readinessLock) {
+            if (readiness != null && key.equals(readinessKey)) {
+                return readiness;
+            }
+        }
+        Readiness now;
+        try {
+            NetConf conf = load();
+            for (Map<String, Object> plugin : conf.plugins()) {
+                findPlugin((String) plugin.get("type"));
+            }
+            now = Readiness.READY;
+        } catch (HakoException e) {
+            now = Readiness.notReady("NetworkPluginNotReady", e.getMessage());
+        }
+        synchronized (readinessLock) {
+            readinessKey = key;
+            readiness = now;
+        }
+        return now;
+    }
+
+    private String changeKey() {
+        StringBuilder key = new StringBuilder();
+        Path dir = settings.cniConfDir();
+        try {
+            key.append(Files.getLastModifiedTime(dir).toMillis());
+            for (Path f : confFiles()) {
+                key.append('|').append(f.getFileName()).append(':').append(Files.getLastModifiedTime(f).toMillis())
+                        .append(':').append(Files.size(f));
+            }
+        } catch (IOException | HakoException e) {
+            key.append("?");
+        }
+        for (Path bin : settings.cniBinDirs()) {
+            try {
+                key.append('|').append(Files.getLastModifiedTime(bin).toMillis());
+            } catch (IOException e) {
+                key.append("|-");
+            }
+        }
+        return key.toString();
+    }
+
+    // ---------------------------------------------------------------- configuration
+
+    private List<Path> confFiles() {
+        Path dir = settings.cniConfDir();
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> {
+                String n = p.getFileName().toString();
+                return (n.endsWith(".conflist") || n.endsWith(".conf") || n.endsWith(".json"))
+                        && Files.isRegularFile(p);
+            }).sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
+        } catch (IOException e) {
+            throw HakoException.failedPrecondition("cannot list CNI configuration directory " + dir + ": " + e);
+        }
+    }
+
+    /** Whether the configuration directory holds any network configuration (valid or not). */
+    public boolean hasConfiguration() {
+        try {
+            return !confFiles().isEmpty();
+        } catch (HakoException e) {
+            return false;
+        }
+    }
+
+    /** The network configuration in use: the first file of the configuration directory. */
+    NetConf load() {
+        List<Path> files = confFiles();
+        if (files.isEmpty()) {
+            throw HakoException.failedPrecondition("no CNI configuration in " + settings.cniConfDir());
+        }
+        Path file = files.getFirst();
+        Map<String, Object> raw;
+        try {
+            raw = Json.parseObject(Files.readString(file));
+        } catch (IOException | RuntimeException e) {
+            throw HakoException.failedPrecondition("invalid CNI configuration " + file + ": " + e.getMessage());
+        }
+        if (!file.getFileName().toString().endsWith(".conflist")) {
+            Map<String, Object> list = new LinkedHashMap<>();
+            list.put("cniVersion", raw.get("cniVersion"));
+            list.put("name", raw.get("name"));
+            list.put("plugins", List.of(raw));
+            raw = list;
+        }
+        return parse(file, raw);
+    }
+
+    @SuppressWarnings("unchecked")
+    static NetConf parse(Path file, Map<String, Object> raw) {
+        String where = "invalid CNI configuration " + file + ": ";
+        if (!(raw.get("name") instanceof String name) || name.isEmpty()) {
+            throw HakoException.failedPrecondition(where + "missing \"name\"");
+        }
+        if (!(raw.get("cniVersion") instanceof String version) || version.isEmpty()) {
+            throw HakoException.failedPrecondition(where + "missing \"cniVersion\"");
+        }
+        if (!(raw.get("plugins") instanceof List<?> list) || list.isEmpty()) {
+            throw HakoException.failedPrecondition(where + "missing or empty \"plugins\"");
+        }
+        List<Map<String, Object>> plugins = new ArrayList<>();
+        for (Object o : list) {
+            if (!(o instanceof Map<?, ?> m) || !(m.get("type") instanceof String t) || t.isEmpty()) {
+                throw HakoException.failedPrecondition(where + "a plugin without \"type\"");
+            }
+            if (t.contains("/") || t.equals("..")) {
+                throw HakoException.failedPrecondition(where + "bad plugin type " + t);
+            }
+            plugins.add((Map<String, Object>) m);
+        }
+        return new NetConf(file, name, version, plugins, raw);
+    }
+
+    private Path findPlugin(String type) {
+        for (Path dir : settings.cniBinDirs()) {
+            Path p = dir.resolve(type);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        throw HakoException.failedPrecondition("CNI plugin " + type + " not found in " + settings.cniBinDirs());
+    }
+
+    // ---------------------------------------------------------------- operations
+
+    /** ADD: attaches the pod's netns to the network; caches and returns the result. */
+    public Result add(Attachment a) {
+        NetConf conf = load();
+        long started = System.nanoTime();
+        Map<String, Object> prev = null;
+        for (Map<String, Object> plugin : conf.plugins()) {
+            Map<String, Object> out = exec("ADD", conf, plugin, a, a.netns(), prev);
+            if (out != null) {
+                prev = out;
+            }
+        }
+        if (prev == null) {
+            throw new HakoException(HakoException.Kind.INTERNAL, "CNI network " + conf.name() + " gave no result");
+        }
+        Map<String, Object> cache = new LinkedHashMap<>();
+        cache.put("kind", "hakoCniCacheV1");
+        cache.put("containerId", a.podId());
+        cache.put("ifName", IFNAME);
+        cache.put("config", conf.raw());
+        cache.put("result", prev);
+        writeCache(a.podId(), cache);
+        Result result = new Result(ips(prev), prev);
+        LOG.info("CNI ADD", "pod", a.podId(), "network", conf.name(), "ips", result.ips(),
+                "ms", (System.nanoTime() - started) / 1_000_000);
+        return result;
+    }
+
+    /**
+     * DEL: detaches the pod, plugins in reverse order with the cached ADD result as prevResult and the
+     * cached configuration (the current one when nothing is cached). A netns path that no longer exists
+     * is passed as empty, which plugins accept (they then only release what lives outside it). Removes
+     * the cache once every plugin succeeded.
+     */
+    @SuppressWarnings("unchecked")
+    public void del(Attachment a) {
+        Optional<Map<String, Object>> cache = readCache(a.podId());
+        NetConf conf;
+        Map<String, Object> prev = null;
+        if (cache.isPresent() && cache.get().get("config") instanceof Map<?, ?> raw) {
+            conf = parse(cacheFile(a.podId()), (Map<String, Object>) raw);
+            if (cache.get().get("result") instanceof Map<?, ?> r) {
+                prev = (Map<String, Object>) r;
+            }
+        } else {
+            conf = load();
+        }
+        String netns = isNetns(a.netns()) ? a.netns() : "";
+        List<Map<String, Object>> plugins = new ArrayList<>(conf.plugins());
+        java.util.Collections.reverse(plugins);
+        for (Map<String, Object> plugin : plugins) {
+            exec("DEL", conf, plugin, a, netns, prev);
+        }
+        try {
+            Files.deleteIfExists(cacheFile(a.podId()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        LOG.info("CNI DEL", "pod", a.podId(), "network", conf.name(), "netns", netns.isEmpty() ? "gone" : netns);
+    }
+
+    /** Whether {@code path} is a network namespace (a mounted nsfs file), not a missing or unmounted pin. */
+    static boolean isNetns(String path) {
+        if (path == null || path.isEmpty()) {
+            return false;
+        }
+        try {
+            return "nsfs".equals(Files.getFileStore(Path.of(path)).type());
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** CHECK: asks each plugin whether the attachment is still as ADD left it. */
+    @SuppressWarnings("unchecked")
+    public void check(Attachment a) {
+        Map<String, Object> cache = readCache(a.podId())
+                .orElseThrow(() -> HakoException.failedPrecondition("no CNI result cached for pod " + a.podId()));
+        NetConf conf = parse(cacheFile(a.podId()), (Map<String, Object>) cache.get("config"));
+        Map<String, Object> prev = (Map<String, Object>) cache.get("result");
+        for (Map<String, Object> plugin : conf.plugins()) {
+            exec("CHECK", conf, plugin, a, a.netns(), prev);
+        }
+    }
+
+    /** IDs of every pod with a cached ADD result: each still owes a DEL. */
+    public List<String> cachedPodIds() {
+        if (!Files.isDirectory(cacheDir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(cacheDir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + cacheDir, e);
+        }
+    }
+
+    /** Whether an ADD result is cached for the pod (that is, a DEL is still owed). */
+    public boolean hasCachedResult(String podId) {
+        return Files.exists(cacheFile(podId));
+    }
+
+    private Map<String, Object> exec(String command, NetConf conf, Map<String, Object> plugin, Attachment a,
+                                     String netns, Map<String, Object> prev) {
+        String type = (String) plugin.get("type");
+        Path binary = findPlugin(type);
+        Map<String, Object> stdin = new LinkedHashMap<>(plugin);
+        stdin.put("name", conf.name());
+        stdin.put("cniVersion", conf.cniVersion());
+        if (prev != null) {
+            stdin.put("prevResult", prev);
+        } else {
+            stdin.remove("prevResult");
+        }
+        Map<String, Object> runtimeConfig = runtimeConfig(plugin, a);
+        if (!runtimeConfig.isEmpty()) {
+            stdin.put("runtimeConfig", runtimeConfig);
+        }
+        ProcessBuilder pb = new ProcessBuilder(binary.toString());
+        Map<String, String> env = pb.environment();
+        env.put("CNI_COMMAND", command);
+        env.put("CNI_CONTAINERID", a.podId());
+        env.put("CNI_NETNS", netns == null ? "" : netns);
+        env.put("CNI_IFNAME", IFNAME);
+        env.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=" + a.namespace() + ";K8S_POD_NAME=" + a.name()
+                + ";K8S_POD_INFRA_CONTAINER_ID=" + a.podId() + ";K8S_POD_UID=" + a.uid());
+        env.put("CNI_PATH", String.join(":", settings.cniBinDirs().stream().map(Path::toString).toList()));
+        if (!env.containsKey("PATH")) {
+            env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        }
+        String what = "CNI plugin " + type + " " + command + " (network " + conf.name() + ")";
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new HakoException(HakoException.Kind.INTERNAL, what + ": cannot start " + binary + ": " + e, e);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Thread outReader = Thread.ofVirtual().start(() -> drain(p.getInputStream(), out));
+        Thread errReader = Thread.ofVirtual().start(() -> drain(p.getErrorStream(), err));
+        int exit;
+        try {
+            try (OutputStream in = p.getOutputStream()) {
+                in.write(Json.write(stdin).getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                // the plugin may exit without reading stdin; its exit status tells
+            }
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+                throw new HakoException(HakoException.Kind.UNAVAILABLE,
+                        what + " timed out after " + timeout.toSeconds() + " s");
+            }
+            exit = p.exitValue();
+            outReader.join(5_000);
+            errReader.join(5_000);
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new HakoException(HakoException.Kind.UNAVAILABLE, what + " interrupted", e);
+        }
+        String stdout;
+        String stderr;
+        synchronized (out) {
+            stdout = out.toString(StandardCharsets.UTF_8).strip();
+        }
+        synchronized (err) {
+            stderr = err.toString(StandardCharsets.UTF_8).strip();
+        }
+        if (exit != 0) {
+            throw new HakoException(HakoException.Kind.INTERNAL, what + " failed: " + errorMessage(stdout, stderr, exit));
+        }
+        if (stdout.isEmpty()) {
+            return null;
+        }
+        try {
+            Map<String, Object> result = Json.parseObject(stdout);
+            return "ADD".equals(command) ? result : null;
+        } catch (RuntimeException e) {
+            if ("ADD".equals(command)) {
+                throw new HakoException(HakoException.Kind.INTERNAL, what + " gave an unreadable result: " + e.getMessage());
+            }
+            return null;
+        }
+    }
+
+    private static void drain(InputStream in, ByteArrayOutputStream sink) {
+        byte[] buf = new byte[8192];
+        try (in) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                synchronized (sink) {
+                    sink.write(buf, 0, n);
+                }
+            }
+        } catch (IOException e) {
+            // the process went away
+        }
+    }
+
+    /** The plugin's {@code {"code","msg","details"}} as "msg: details (code N)"; stderr when stdout says nothing. */
+    static String errorMessage(String stdout, String stderr, int exit) {
+        try {
+            Map<String, Object> e = Json.parseObject(stdout);
+            String msg = e.get("msg") instanceof String s ? s : "";
+            String details = e.get("details") instanceof String s ? s : "";
+            Object code = e.get("code");
+            StringBuilder b = new StringBuilder(msg.isEmpty() ? "error" : msg);
+            if (!details.isEmpty()) {
+                b.append(": ").append(details);
+            }
+            if (code != null) {
+                b.append(" (code ").append(code).append(')');
+            }
+            return b.toString();
+        } catch (RuntimeException notJson) {
+            String text = !stdout.isEmpty() ? stdout : stderr;
+            return (text.isEmpty() ? "no output" : text) + " (exit status " + exit + ")";
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> runtimeConfig(Map<String, Object> plugin, Attachment a) {
+        Map<String, Object> rc = new LinkedHashMap<>();
+        if (!(plugin.get("capabilities") instanceof Map<?, ?> caps)) {
+            return rc;
+        }
+        if (Boolean.TRUE.equals(caps.get("portMappings")) && !a.portMappings().isEmpty()) {
+            List<Object> ports = new ArrayList<>();
+            for (PortMapping pm : a.portMappings()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("hostPort", pm.hostPort());
+                m.put("containerPort", pm.containerPort());
+                m.put("protocol", pm.protocol().toLowerCase(java.util.Locale.ROOT));
+                if (pm.hostIp() != null && !pm.hostIp().isEmpty()) {
+                    m.put("hostIP", pm.hostIp());
+                }
+                ports.add(m);
+            }
+            rc.put("portMappings", ports);
+        }
+        if (Boolean.TRUE.equals(caps.get("dns")) && !a.dns().isEmpty()) {
+            rc.put("dns", a.dns());
+        }
+        return rc;
+    }
+
+    /** Addresses of a result (0.3.0+ {@code ips[].address}, 0.2.0 {@code ip4/ip6.ip}), prefix length dropped. */
+    @SuppressWarnings("unchecked")
+    static List<String> ips(Map<String, Object> result) {
+        List<String> ips = new ArrayList<>();
+        if (result.get("ips") instanceof List<?> list) {
+            for (Object o : list) {
+                if (o instanceof Map<?, ?> m && m.get("address") instanceof String addr) {
+                    ips.add(stripPrefix(addr));
+                }
+            }
+        }
+        for (String k : List.of("ip4", "ip6")) {
+            if (result.get(k) instanceof Map<?, ?> m && m.get("ip") instanceof String addr) {
+                ips.add(stripPrefix(addr));
+            }
+        }
+        return ips;
+    }
+
+    private static String stripPrefix(String cidr) {
+        int slash = cidr.indexOf('/');
+        return slash < 0 ? cidr : cidr.substring(0, slash);
+    }
+
+    // ---------------------------------------------------------------- cache
+
+    private Path cacheFile(String podId) {
+        if (podId.isEmpty() || podId.contains("/") || podId.startsWith(".")) {
+            throw HakoException.invalidArgument("pod_sandbox_id", "bad id " + podId);
+        }
+        return cacheDir.resolve(podId);
+    }
+
+    private void writeCache(String podId, Map<String, Object> cache) {
+        Path file = cacheFile(podId);
+        try {
+            Files.createDirectories(cacheDir);
+            Path tmp = cacheDir.resolve("." + podId + ".tmp");
+            Files.writeString(tmp, Json.write(cache));
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot cache the CNI result in " + file, e);
+        }
+    }
+
+    private Optional<Map<String, Object>> readCache(String podId) {
+        Path file = cacheFile(podId);
+        try {
+            return Optional.of(Json.parseObject(Files.readString(file)));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("unreadable CNI cache; DEL runs with the current configuration", "file", file, "error", e.toString());
+            return Optional.empty();
+        }
+    }
+}
