@@ -176,6 +176,33 @@ class PodNetworkTest {
     }
 
     @Test
+    void dnsConfigBecomesThePodsResolvConf() throws Exception {
+        PodSandboxConfig config = PodFixture.podConfig(d, "net-dns").toBuilder()
+                .setDnsConfig(dev.hako.cri.v1.DNSConfig.newBuilder().addServers("10.96.0.10")
+                        .addSearches("default.svc.cluster.local").addSearches("svc.cluster.local").addOptions("ndots:5"))
+                .build();
+        String pod = runPod(config);
+        String id = PodFixture.start(d, pod, PodFixture.container("dns", "sleep 1000"));
+        String resolv = exec(id, "/bin/cat", "/etc/resolv.conf").getStdout().toStringUtf8();
+        assertThat(resolv).contains("nameserver 10.96.0.10").contains("search default.svc.cluster.local svc.cluster.local")
+                .contains("options ndots:5");
+        stopAndRemove(pod);
+    }
+
+    @Test
+    void aHostNetworkPodSeesTheHostsInterfacesAndSkipsCni() throws Exception {
+        PodSandboxConfig.Builder config = PodFixture.podConfig(d, "net-host").toBuilder();
+        config.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder()
+                .setNetwork(dev.hako.cri.v1.NamespaceMode.NODE);
+        String pod = runPod(config.build());
+        assertThat(ip(pod)).isEmpty();
+        String id = PodFixture.start(d, pod, PodFixture.container("host", "sleep 1000"));
+        assertThat(interfaces(exec(id, "/bin/cat", "/proc/net/dev").getStdout().toStringUtf8()))
+                .isEqualTo(interfaces(Files.readString(Path.of("/proc/net/dev"))));
+        stopAndRemove(pod);
+    }
+
+    @Test
     void runStopRemoveCyclesLeaveNothingBehind() throws Exception {
         // one cycle first: portmap's shared chains are created once and stay
         stopAndRemove(runPod(PodFixture.podConfig(d, "net-warm")));
@@ -184,7 +211,7 @@ class PodNetworkTest {
         int mounts = Files.readAllLines(Path.of("/proc/self/mountinfo")).size();
         int rules = output("iptables-save").lines().filter(l -> !l.startsWith("#")).toList().size();
 
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 100; i++) {
             PodSandboxConfig config = PodFixture.podConfig(d, "net-cycle-" + i).toBuilder()
                     .addPortMappings(PortMapping.newBuilder().setProtocol(Protocol.TCP).setContainerPort(80)
                             .setHostPort(19000 + i))
@@ -252,6 +279,12 @@ class PodNetworkTest {
         } finally {
             run("ip", "link", "del", "hakotest2");
         }
+    }
+
+    /** Interface names in a /proc/net/dev listing. */
+    private static java.util.Set<String> interfaces(String procNetDev) {
+        return procNetDev.lines().filter(l -> l.contains(":")).map(l -> l.substring(0, l.indexOf(':')).strip())
+                .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
     }
 
     private static List<String> leases() throws IOException {
