@@ -41,10 +41,49 @@ public final class Cni {
 
     /** What CNI needs to know about a pod: its id, network namespace path and Kubernetes identity. */
     public record Attachment(String podId, String netns, String namespace, String name, String uid,
-                             List<PortMapping> portMappings, Map<String, Object> dns) {
+                             List<PortMapping> portMappings, Map<String, Object> dns, Map<String, Object> bandwidth) {
         public Attachment {
             portMappings = List.copyOf(portMappings);
             dns = dns == null ? Map.of() : Map.copyOf(dns);
+            bandwidth = bandwidth == null ? Map.of() : Map.copyOf(bandwidth);
+        }
+
+        public Attachment(String podId, String netns, String namespace, String name, String uid,
+                          List<PortMapping> portMappings, Map<String, Object> dns) {
+            this(podId, netns, namespace, name, uid, portMappings, dns, Map.of());
+        }
+    }
+
+    /**
+     * The {@code bandwidth} capability from the pod annotations Kubernetes defines for it
+     * ({@code kubernetes.io/ingress-bandwidth}, {@code kubernetes.io/egress-bandwidth}, e.g. {@code 10M}):
+     * rates in bits per second, with the burst the kubelet's kubenet used (effectively unlimited).
+     */
+    public static Map<String, Object> bandwidth(Map<String, String> annotations) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String dir : List.of("ingress", "egress")) {
+            String value = annotations.get("kubernetes.io/" + dir + "-bandwidth");
+            if (value != null && !value.isBlank()) {
+                out.put(dir + "Rate", bitsPerSecond(value.strip(), "kubernetes.io/" + dir + "-bandwidth"));
+                out.put(dir + "Burst", (long) Integer.MAX_VALUE);
+            }
+        }
+        return out;
+    }
+
+    /** A Kubernetes quantity as bits per second: {@code 10M}, {@code 1G}, {@code 500k}, {@code 1Mi}, plain numbers. */
+    static long bitsPerSecond(String q, String field) {
+        String[][] suffixes = {{"Ki", "1024"}, {"Mi", "1048576"}, {"Gi", "1073741824"}, {"Ti", "1099511627776"},
+                {"k", "1000"}, {"K", "1000"}, {"M", "1000000"}, {"G", "1000000000"}, {"T", "1000000000000"}};
+        try {
+            for (String[] s : suffixes) {
+                if (q.endsWith(s[0])) {
+                    return (long) (Double.parseDouble(q.substring(0, q.length() - s[0].length())) * Long.parseLong(s[1]));
+                }
+            }
+            return Long.parseLong(q);
+        } catch (NumberFormatException e) {
+            throw HakoException.invalidArgument("config.annotations[" + field + "]", "\"" + q + "\" is not a bandwidth such as 10M");
         }
     }
 
@@ -459,6 +498,9 @@ public final class Cni {
         }
         if (Boolean.TRUE.equals(caps.get("dns")) && !a.dns().isEmpty()) {
             rc.put("dns", a.dns());
+        }
+        if (Boolean.TRUE.equals(caps.get("bandwidth")) && !a.bandwidth().isEmpty()) {
+            rc.put("bandwidth", a.bandwidth());
         }
         return rc;
     }

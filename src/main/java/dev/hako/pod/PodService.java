@@ -440,7 +440,8 @@ public final class PodService {
             }
         }
         var meta = config.getMetadata();
-        return new Cni.Attachment(id, netns.toString(), meta.getNamespace(), meta.getName(), meta.getUid(), ports, dns);
+        return new Cni.Attachment(id, netns.toString(), meta.getNamespace(), meta.getName(), meta.getUid(), ports, dns,
+                Cni.bandwidth(config.getAnnotationsMap()));
     }
 
     // ------------------------------------------------------------------------------------------ Queries

@@ -147,6 +147,24 @@ class PodNetworkTest {
     }
 
     @Test
+    void aHostPortWithoutHostIpReachesThePodOnLoopbackAndTheNodeIp() throws Exception {
+        String nodeIp = output("ip", "-4", "-o", "addr", "show", "scope", "global").lines()
+                .filter(l -> !l.contains(BRIDGE) && !l.contains("hako"))
+                .map(l -> l.trim().split("\\s+")[3].split("/")[0]).findFirst().orElseThrow();
+        PodSandboxConfig config = PodFixture.podConfig(d, "net-port-any").toBuilder()
+                .addPortMappings(PortMapping.newBuilder().setProtocol(Protocol.TCP).setContainerPort(80).setHostPort(18082))
+                .build();
+        String pod = runPod(config);
+        try {
+            webServer(pod, "hello-on-every-address");
+            assertThat(httpGet("http://127.0.0.1:18082/")).contains("hello-on-every-address");
+            assertThat(httpGet("http://" + nodeIp + ":18082/")).contains("hello-on-every-address");
+        } finally {
+            stopAndRemove(pod);
+        }
+    }
+
+    @Test
     void delSucceedsAfterTheNetnsPinWasUnmountedByHand() throws Exception {
         String pod = runPod(PodFixture.podConfig(d, "net-unpinned"));
         String ip = ip(pod);
