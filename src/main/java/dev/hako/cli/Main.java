@@ -51,6 +51,8 @@ public final class Main {
               logs [-f] ID      print a container's log (follow with -f)
               exec ID -- CMD... run a command in a container and print its output (exit code = the command's)
               inspect ID        status of a container or pod, as JSON
+              config import-docker FILE   print a hako.toml fragment from Docker's daemon.json
+                          (runtimes, default-runtime, registry-mirrors, insecure-registries; other keys warned about)
 
             Client commands (all but daemon) take:
                           --socket PATH       CRI socket to ask (default: from the config, /run/hako/hako.sock)
@@ -146,6 +148,19 @@ public final class Main {
                     Args a = Args.parse(rest, client);
                     Path file = Path.of(a.exactly(1, "one tar file").getFirst());
                     yield withClient(a, err, c -> ImageCommands.importTar(c, file, out));
+                }
+                case "config" -> {
+                    if (rest.size() != 2 || !rest.getFirst().equals("import-docker")) {
+                        throw new Args.UsageException("usage: hako config import-docker FILE");
+                    }
+                    Path file = Path.of(rest.get(1));
+                    try {
+                        out.print(DockerImport.toToml(java.nio.file.Files.readString(file), err));
+                        yield OK;
+                    } catch (java.io.IOException | IllegalArgumentException e) {
+                        err.println("hako: " + file + ": " + e.getMessage());
+                        yield FAILED;
+                    }
                 }
                 case "--version" -> {
                     out.println(BuildInfo.NAME + " " + BuildInfo.VERSION);

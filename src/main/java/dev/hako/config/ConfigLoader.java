@@ -116,7 +116,7 @@ public final class ConfigLoader {
         if (pauseImage.isBlank()) {
             throw s.error("pause_image", "must name an image");
         }
-        Map<String, HandlerConfig> handlers = handlers(s.section("handlers"), state);
+        Map<String, HandlerConfig> handlers = handlers(s.section("handlers"), state, conmon);
         s.rejectUnknown();
         if (!handlers.containsKey(defaultHandler)) {
             throw s.error("default_handler", "\"" + defaultHandler + "\" is not a configured handler (configured: "
@@ -125,38 +125,82 @@ public final class ConfigLoader {
         return new RuntimeSettings(defaultHandler, driver, conmon, pauseImage, Map.copyOf(handlers));
     }
 
+    /** Built-in handlers besides runc, configured only where their binary is found. */
+    static final List<String> OPTIONAL_BUILTIN_HANDLERS = List.of("crun", "runsc");
+
     /**
-     * Without a {@code [runtime.handlers]} table the built-in {@code runc} handler applies; with one,
-     * the file's list is complete, so a node without runc can run crun alone.
+     * Without a {@code [runtime.handlers]} table the built-in {@code runc} handler applies, plus
+     * {@code crun} and {@code runsc} where their binaries exist (runsc on the ptrace platform); with
+     * one, the file's list is complete, so a node without runc can run crun alone.
      */
-    private static Map<String, HandlerConfig> handlers(TomlSection s, Path state) throws ConfigException {
+    private static Map<String, HandlerConfig> handlers(TomlSection s, Path state, Path conmon) throws ConfigException {
         Map<String, HandlerConfig> out = new LinkedHashMap<>();
         List<String> names = new ArrayList<>(s.keys());
         if (names.isEmpty()) {
-            names.add(DEFAULT_HANDLER);
+            HandlerConfig runc = handler(s.section(DEFAULT_HANDLER), DEFAULT_HANDLER, state, conmon, List.of());
+            out.put(DEFAULT_HANDLER, runc);
+            for (String name : OPTIONAL_BUILTIN_HANDLERS) {
+                Path path = searchBinary(name);
+                if (path != null) {
+                    List<String> args = name.equals("runsc") ? List.of("--platform=ptrace") : List.of();
+                    out.put(name, new HandlerConfig(name, path, state.resolve(name), args, conmon));
+                }
+            }
+            return out;
         }
         for (String name : names) {
-            TomlSection h = s.section(name);
-            if (!DNS_LABEL.matcher(name).matches()) {
-                throw new ConfigException(h.path() + ": handler names must be DNS-1123 labels"
-                        + " (lower-case letters, digits and '-', at most 63), as RuntimeClass requires");
-            }
-            Path path = h.has("path") ? absolutePath(h, "path", null) : findBinary(h, name);
-            requireExecutable(h, "path", path);
-            Path root = absolutePath(h, "root", state.resolve(name).toString());
-            List<String> args = h.strings("args", List.of());
-            h.rejectUnknown();
-            out.put(name, new HandlerConfig(name, path, root, args));
+            out.put(name, handler(s.section(name), name, state, conmon, List.of()));
         }
         return out;
     }
 
-    private static Path findBinary(TomlSection h, String name) throws ConfigException {
+    private static HandlerConfig handler(TomlSection h, String name, Path state, Path conmon, List<String> defaultArgs)
+            throws ConfigException {
+        if (!DNS_LABEL.matcher(name).matches()) {
+            throw new ConfigException(h.path() + ": handler names must be DNS-1123 labels"
+                    + " (lower-case letters, digits and '-', at most 63), as RuntimeClass requires");
+        }
+        String type = h.string("type", HandlerConfig.TYPE_OCI);
+        if (!type.equals(HandlerConfig.TYPE_OCI)) {
+            throw h.error("type", "\"" + type + "\" is not a supported handler type (only \"oci\")");
+        }
+        Path path = h.has("path") ? absolutePath(h, "path", null) : findBinary(h, name);
+        requireExecutable(h, "path", path);
+        Path root = absolutePath(h, "root", state.resolve(name).toString());
+        List<String> args = h.strings("args", defaultArgs);
+        Path monitor = absolutePath(h, "monitor", conmon.toString());
+        requireExecutable(h, "monitor", monitor);
+        boolean privilegedWithoutHostDevices = h.bool("privileged_without_host_devices", false);
+        List<String> allowed = h.strings("allowed_annotations", List.of());
+        for (String a : allowed) {
+            String key = a.endsWith("*") ? a.substring(0, a.length() - 1) : a;
+            if (key.isEmpty() || key.contains("*")) {
+                throw h.error("allowed_annotations", "\"" + a + "\" is not an annotation key or a prefix ending in *");
+            }
+        }
+        String podInfra = h.string("pod_infra", HandlerConfig.POD_INFRA_AUTO);
+        if (!podInfra.equals(HandlerConfig.POD_INFRA_AUTO) && !podInfra.equals(HandlerConfig.POD_INFRA_ALWAYS)) {
+            throw h.error("pod_infra", "\"" + podInfra + "\" is not one of auto, always");
+        }
+        h.rejectUnknown();
+        return new HandlerConfig(name, path, root, args, type, monitor, privilegedWithoutHostDevices, allowed, podInfra);
+    }
+
+    /** The executable named {@code name} in {@link #BINARY_SEARCH_PATH}, or null. */
+    static Path searchBinary(String name) {
         for (String dir : BINARY_SEARCH_PATH) {
             Path candidate = Path.of(dir, name);
             if (Files.isExecutable(candidate) && Files.isRegularFile(candidate)) {
                 return candidate;
             }
+        }
+        return null;
+    }
+
+    private static Path findBinary(TomlSection h, String name) throws ConfigException {
+        Path found = searchBinary(name);
+        if (found != null) {
+            return found;
         }
         throw new ConfigException(h.keyPath("path") + ": not set, and no executable named " + name + " in "
                 + String.join(":", BINARY_SEARCH_PATH));

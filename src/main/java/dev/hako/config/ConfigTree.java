@@ -40,6 +40,11 @@ public final class ConfigTree {
             one.put("path", h.path().toString());
             one.put("root", h.root().toString());
             one.put("args", h.args());
+            one.put("type", h.type());
+            one.put("monitor", h.monitor().toString());
+            one.put("privileged_without_host_devices", h.privilegedWithoutHostDevices());
+            one.put("allowed_annotations", h.allowedAnnotations());
+            one.put("pod_infra", h.podInfra());
             handlers.put(h.name(), one);
         }
         out.put("handlers", handlers);

@@ -9,9 +9,51 @@ import java.util.List;
  * @param path the runtime binary (runc, crun, runsc)
  * @param root the runtime's {@code --root} state directory
  * @param args extra global arguments placed before the runtime's subcommand
+ * @param type the handler type; only {@code "oci"} exists (room for a future VM type)
+ * @param monitor the container monitor for this handler's containers (default {@code runtime.conmon})
+ * @param privilegedWithoutHostDevices privileged containers of this handler do not get the host's devices
+ * @param allowedAnnotations pod/container annotation keys, or prefixes ending in {@code *}, that may
+ *     reach the OCI spec (parsed; not yet applied by the spec generator)
+ * @param podInfra {@code "auto"} (an infra container only when the pod needs one) or {@code "always"}
+ *     (parsed; not yet applied)
  */
-public record HandlerConfig(String name, Path path, Path root, List<String> args) {
+public record HandlerConfig(
+        String name,
+        Path path,
+        Path root,
+        List<String> args,
+        String type,
+        Path monitor,
+        boolean privilegedWithoutHostDevices,
+        List<String> allowedAnnotations,
+        String podInfra) {
+
+    public static final String TYPE_OCI = "oci";
+    public static final String POD_INFRA_AUTO = "auto";
+    public static final String POD_INFRA_ALWAYS = "always";
+
     public HandlerConfig {
         args = List.copyOf(args);
+        allowedAnnotations = List.copyOf(allowedAnnotations);
+    }
+
+    /** An OCI handler with every optional key at its default, monitored by {@code monitor}. */
+    public HandlerConfig(String name, Path path, Path root, List<String> args, Path monitor) {
+        this(name, path, root, args, TYPE_OCI, monitor, false, List.of(), POD_INFRA_AUTO);
+    }
+
+    /** An OCI handler with every optional key at its default and the default conmon. */
+    public HandlerConfig(String name, Path path, Path root, List<String> args) {
+        this(name, path, root, args, Path.of(ConfigLoader.DEFAULT_CONMON));
+    }
+
+    /** Whether {@code key} (a pod or container annotation) may be passed into the OCI spec. */
+    public boolean allowsAnnotation(String key) {
+        for (String pattern : allowedAnnotations) {
+            if (pattern.endsWith("*") ? key.startsWith(pattern.substring(0, pattern.length() - 1)) : key.equals(pattern)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -78,6 +78,7 @@ public final class RuntimeInfoRpcs {
         out.addRuntimeHandlers(handler("", handlers.defaultName()));
         if (request.getVerbose()) {
             out.putInfo("config", configJson);
+            out.putInfo("handlers", Json.write(handlers.statusInfo()));
             network.podCidrs().ifPresent(cidrs -> out.putInfo("podCIDR", Json.write(cidrs.toString())));
         }
         return out.build();

@@ -63,12 +63,27 @@ public final class Daemon {
                     "root", config.root(), "state", config.state(),
                     "default_handler", handlers.defaultName(),
                     "startup_ms", (System.nanoTime() - started) / 1_000_000);
+            probeHandlersInBackground(handlers);
             awaitStop();
             LOG.info("stopping: no new calls, waiting for running ones", "grace_ms", SHUTDOWN_GRACE_MILLIS);
             server.shutdown(SHUTDOWN_GRACE_MILLIS);
             stats.close();
         }
         LOG.info("stopped");
+    }
+
+    /** Probes every handler off the start-up path and logs each one's readiness. */
+    private static void probeHandlersInBackground(RuntimeHandlers handlers) {
+        Thread.ofVirtual().name("handler-probe").start(() -> {
+            for (RuntimeHandlers.HandlerStatus s : handlers.statuses()) {
+                if (s.readiness().ready()) {
+                    LOG.info("runtime handler ready", "handler", s.name(), "path", s.path());
+                } else {
+                    LOG.warn("runtime handler not ready", "handler", s.name(), "path", s.path(),
+                            "reason", s.readiness().reason(), "message", s.readiness().message());
+                }
+            }
+        });
     }
 
     private MetadataStore openStore() throws StartupException {

@@ -285,16 +285,26 @@ public final class PodService {
         this.stepListener = listener;
     }
 
+    /**
+     * The handler a pod runs with: the default for {@code ""}; an unknown name is INVALID_ARGUMENT
+     * listing the configured handlers (the kubelet shows it as FailedCreatePodSandBox); a handler
+     * whose binary has gone since start-up is FAILED_PRECONDITION.
+     */
     private String resolveHandler(String requested) {
         String name = requested.isEmpty() ? handlers.defaultName() : requested;
         for (HandlerConfig h : handlers.all()) {
             if (h.name().equals(name)) {
+                if (!Files.isRegularFile(h.path()) || !Files.isExecutable(h.path())) {
+                    throw HakoException.failedPrecondition("runtime handler \"" + name + "\" runs " + h.path()
+                            + ", which is missing or not executable");
+                }
                 return name;
             }
         }
         List<String> known = handlers.all().stream().map(HandlerConfig::name).toList();
         throw HakoException.invalidArgument("runtime_handler", "unknown runtime handler \"" + requested
-                + "\" (configured: " + String.join(", ", known) + ")");
+                + "\": no [runtime.handlers." + requested + "] on this node (configured handlers: "
+                + String.join(", ", known) + ")");
     }
 
     private static HakoException alreadyExists(SandboxPlan plan, String id, String note) {

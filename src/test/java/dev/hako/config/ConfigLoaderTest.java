@@ -151,8 +151,8 @@ class ConfigLoaderTest {
 
     @Test
     void theDefaultHandlerMustBeConfigured() {
-        assertError("[runtime]\ndefault_handler = \"crun\"",
-                "runtime.default_handler (line 2): \"crun\" is not a configured handler (configured: runc)");
+        assertError("[runtime]\ndefault_handler = \"nosuch\"",
+                "runtime.default_handler (line 2): \"nosuch\" is not a configured handler (configured: runc");
     }
 
     @Test
@@ -188,6 +188,71 @@ class ConfigLoaderTest {
                 .containsExactly("socket", "root", "state", "log_level", "runtime", "image", "network", "stream", "metrics");
         assertThat(dev.hako.json.Json.write(ConfigTree.of(c)))
                 .contains("\"registries\":{\"127.0.0.1:5000\":{\"mirrors\":[],\"insecure\":true,\"ca_file\":\"\",\"fallback\":true}}");
+    }
+
+    @Test
+    void builtInHandlersAddCrunAndRunscWhereTheirBinariesExist() throws Exception {
+        HakoConfig c = ConfigLoader.fromToml("", null);
+        assertThat(c.runtime().handlers()).containsKey("runc");
+        for (String name : ConfigLoader.OPTIONAL_BUILTIN_HANDLERS) {
+            Path found = ConfigLoader.searchBinary(name);
+            if (found == null) {
+                assertThat(c.runtime().handlers()).doesNotContainKey(name);
+            } else {
+                HandlerConfig h = c.runtime().handlers().get(name);
+                assertThat(h.path()).isEqualTo(found);
+                assertThat(h.root()).isEqualTo(Path.of("/run/hako", name));
+                assertThat(h.args()).isEqualTo(name.equals("runsc") ? java.util.List.of("--platform=ptrace") : java.util.List.of());
+                assertThat(h.monitor()).isEqualTo(c.runtime().conmon());
+            }
+        }
+        HandlerConfig runc = c.runtime().handlers().get("runc");
+        assertThat(runc.type()).isEqualTo("oci");
+        assertThat(runc.monitor()).isEqualTo(Path.of("/usr/bin/conmon"));
+        assertThat(runc.privilegedWithoutHostDevices()).isFalse();
+        assertThat(runc.allowedAnnotations()).isEmpty();
+        assertThat(runc.podInfra()).isEqualTo("auto");
+        assertThat(dev.hako.json.Json.write(ConfigTree.of(c)))
+                .contains("\"runc\":{\"path\":")
+                .contains("\"type\":\"oci\",\"monitor\":\"/usr/bin/conmon\",\"privileged_without_host_devices\":false,"
+                        + "\"allowed_annotations\":[],\"pod_infra\":\"auto\"}");
+    }
+
+    @Test
+    void handlerKeysBeyondPathRootAndArgs() throws Exception {
+        HakoConfig c = ConfigLoader.fromToml("""
+                [runtime]
+                default_handler = "runc"
+                [runtime.handlers.runc]
+                path = "/usr/sbin/runc"
+                type = "oci"
+                monitor = "/usr/bin/conmon"
+                privileged_without_host_devices = true
+                allowed_annotations = ["io.kubernetes.cri.rdt-class", "dev.hako.test/*"]
+                pod_infra = "always"
+                """, null);
+        HandlerConfig h = c.runtime().handlers().get("runc");
+        assertThat(h.privilegedWithoutHostDevices()).isTrue();
+        assertThat(h.allowedAnnotations()).containsExactly("io.kubernetes.cri.rdt-class", "dev.hako.test/*");
+        assertThat(h.allowsAnnotation("io.kubernetes.cri.rdt-class")).isTrue();
+        assertThat(h.allowsAnnotation("dev.hako.test/x")).isTrue();
+        assertThat(h.allowsAnnotation("io.kubernetes.cri.rdt")).isFalse();
+        assertThat(h.podInfra()).isEqualTo("always");
+        assertThat(dev.hako.json.Json.write(ConfigTree.of(c)))
+                .contains("\"allowed_annotations\":[\"io.kubernetes.cri.rdt-class\",\"dev.hako.test/*\"],\"pod_infra\":\"always\"");
+    }
+
+    @Test
+    void badHandlerKeysAreNamed() {
+        String head = "[runtime.handlers.runc]\npath = \"/usr/sbin/runc\"\n";
+        assertError(head + "type = \"vm\"", "runtime.handlers.runc.type (line 3): \"vm\" is not a supported handler type");
+        assertError(head + "monitor = \"/nonexistent/conmon\"", "runtime.handlers.runc.monitor (line 3): /nonexistent/conmon does not exist");
+        assertError(head + "monitor = \"/tmp\"", "runtime.handlers.runc.monitor (line 3): /tmp is not an executable file");
+        assertError(head + "privileged_without_host_devices = \"yes\"", "runtime.handlers.runc.privileged_without_host_devices (line 3):");
+        assertError(head + "allowed_annotations = [\"*\"]", "runtime.handlers.runc.allowed_annotations (line 3): \"*\" is not");
+        assertError(head + "allowed_annotations = \"a\"", "runtime.handlers.runc.allowed_annotations (line 3):");
+        assertError(head + "pod_infra = \"never\"", "runtime.handlers.runc.pod_infra (line 3): \"never\" is not one of auto, always");
+        assertError(head + "platform = \"kvm\"", "runtime.handlers.runc.platform (line 3)");
     }
 
     private static void assertError(String toml, String expectedStart) {

@@ -85,8 +85,22 @@ class RuntimeInfoRpcsTest {
         assertThat(config).startsWith("{").endsWith("}")
                 .contains("\"socket\":\"" + daemon.socket() + "\"")
                 .contains("\"cgroup_driver\":\"cgroupfs\"")
-                .contains("\"runc-debug\":{\"path\":\"/usr/sbin/runc\",\"root\":\"" + daemon.dir() + "/run/runc-debug\",\"args\":[\"--debug\"]}")
+                .contains("\"runc-debug\":{\"path\":\"/usr/sbin/runc\",\"root\":\"" + daemon.dir() + "/run/runc-debug\",\"args\":[\"--debug\"],"
+                        + "\"type\":\"oci\",\"monitor\":\"/usr/bin/conmon\",\"privileged_without_host_devices\":false,"
+                        + "\"allowed_annotations\":[],\"pod_infra\":\"auto\"}")
                 .contains("\"sandboxImage\":\"registry.k8s.io/pause:3.10\"");
+    }
+
+    @Test
+    void verboseStatusCarriesEveryHandlersReadiness() {
+        StatusResponse s = daemon.runtime().status(StatusRequest.newBuilder().setVerbose(true).build());
+        String handlers = s.getInfoOrThrow("handlers");
+        assertThat(handlers).startsWith("[{\"name\":\"runc\",\"path\":\"/usr/sbin/runc\",\"ready\":true,\"reason\":\"\"")
+                .contains("{\"name\":\"runc-debug\",\"path\":\"/usr/sbin/runc\",\"ready\":true,\"reason\":\"\"");
+        assertThat(s.getRuntimeHandlersList()).allSatisfy(h -> {
+            assertThat(h.getFeatures().getUserNamespaces()).isFalse();
+            assertThat(h.getFeatures().getRecursiveReadOnlyMounts()).isFalse();
+        });
     }
 
     @Test
