@@ -5,10 +5,8 @@ import dev.hako.config.NetworkSettings;
 import dev.hako.error.HakoException;
 import dev.hako.json.Json;
 import dev.hako.log.Log;
-import java.io.ByteArrayOutputStream;
+import dev.hako.sys.Subprocess;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -384,46 +381,18 @@ public final class Cni {
             env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         }
         String what = "CNI plugin " + type + " " + command + " (network " + conf.name() + ")";
-        Process p;
+        Subprocess.Outcome o;
         try {
-            p = pb.start();
+            o = Subprocess.run(pb, Json.write(stdin).getBytes(StandardCharsets.UTF_8), timeout);
         } catch (IOException e) {
-            throw new HakoException(HakoException.Kind.INTERNAL, what + ": cannot start " + binary + ": " + e, e);
+            throw new HakoException(HakoException.Kind.INTERNAL, what + ": cannot run " + binary + ": " + e.getMessage(), e);
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Thread outReader = Thread.ofVirtual().start(() -> drain(p.getInputStream(), out));
-        Thread errReader = Thread.ofVirtual().start(() -> drain(p.getErrorStream(), err));
-        int exit;
-        try {
-            try (OutputStream in = p.getOutputStream()) {
-                in.write(Json.write(stdin).getBytes(StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                // the plugin may exit without reading stdin; its exit status tells
-            }
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.descendants().forEach(ProcessHandle::destroyForcibly);
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
-                throw new HakoException(HakoException.Kind.UNAVAILABLE,
-                        what + " timed out after " + timeout.toSeconds() + " s");
-            }
-            exit = p.exitValue();
-            outReader.join(5_000);
-            errReader.join(5_000);
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new HakoException(HakoException.Kind.UNAVAILABLE, what + " interrupted", e);
+        if (o.timedOut()) {
+            throw new HakoException(HakoException.Kind.UNAVAILABLE, what + " timed out after " + timeout.toSeconds() + " s");
         }
-        String stdout;
-        String stderr;
-        synchronized (out) {
-            stdout = out.toString(StandardCharsets.UTF_8).strip();
-        }
-        synchronized (err) {
-            stderr = err.toString(StandardCharsets.UTF_8).strip();
-        }
+        int exit = o.exit();
+        String stdout = o.stdout().strip();
+        String stderr = o.stderr().strip();
         if (exit != 0) {
             throw new HakoException(HakoException.Kind.INTERNAL, what + " failed: " + errorMessage(stdout, stderr, exit));
         }
@@ -441,19 +410,6 @@ public final class Cni {
         }
     }
 
-    private static void drain(InputStream in, ByteArrayOutputStream sink) {
-        byte[] buf = new byte[8192];
-        try (in) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                synchronized (sink) {
-                    sink.write(buf, 0, n);
-                }
-            }
-        } catch (IOException e) {
-            // the process went away
-        }
-    }
 
     /** The plugin's {@code {"code","msg","details"}} as "msg: details (code N)"; stderr when stdout says nothing. */
     static String errorMessage(String stdout, String stderr, int exit) {

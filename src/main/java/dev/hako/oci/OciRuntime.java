@@ -1,19 +1,15 @@
 package dev.hako.oci;
 
 import dev.hako.config.HandlerConfig;
+import dev.hako.sys.Subprocess;
 import dev.hako.error.HakoException;
 import dev.hako.json.Json;
-import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * An OCI runtime binary (runc, crun, runsc) run directly for the calls that need no monitor:
@@ -163,52 +159,17 @@ public final class OciRuntime {
 
     private Result run(List<String> sub) {
         List<String> cmd = commandLine(sub);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        Process p;
+        Subprocess.Outcome o;
         try {
-            p = pb.start();
+            o = Subprocess.run(new ProcessBuilder(cmd), null, timeout);
         } catch (IOException e) {
+            throw new HakoException(HakoException.Kind.UNAVAILABLE, "cannot run " + handler.path() + ": " + e.getMessage(), e);
+        }
+        if (o.timedOut()) {
             throw new HakoException(HakoException.Kind.UNAVAILABLE,
-                    "cannot run " + handler.path() + ": " + e.getMessage(), e);
+                    String.join(" ", cmd) + " did not finish within " + timeout.toSeconds() + "s; killed");
         }
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Thread errReader = Thread.ofVirtual().start(() -> drain(p.getErrorStream(), err));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Thread outReader = Thread.ofVirtual().start(() -> drain(p.getInputStream(), out));
-        try {
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                p.waitFor(5, TimeUnit.SECONDS);
-                throw new HakoException(HakoException.Kind.UNAVAILABLE,
-                        String.join(" ", cmd) + " did not finish within " + timeout.toSeconds() + "s; killed");
-            }
-            errReader.join(Duration.ofSeconds(5));
-            outReader.join(Duration.ofSeconds(5));
-        } catch (InterruptedException e) {
-            p.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new HakoException(HakoException.Kind.UNAVAILABLE, "interrupted while running " + cmd.get(0), e);
-        }
-        synchronized (err) {
-            synchronized (out) {
-                return new Result(p.exitValue(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-            }
-        }
+        return new Result(o.exit(), o.stdout(), o.stderr());
     }
 
-    private static void drain(InputStream in, ByteArrayOutputStream sink) {
-        byte[] buf = new byte[8192];
-        try (in) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                synchronized (sink) {
-                    if (sink.size() < 1 << 20) { // a runtime's answer is small; never buffer a flood
-                        sink.write(buf, 0, n);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            // the process is gone; what was read is all there is
-        }
-    }
 }
