@@ -29,6 +29,8 @@ public final class ConfigLoader {
     static final String DEFAULT_HANDLER = "runc";
     static final String DEFAULT_CONMON = "/usr/bin/conmon";
     static final String DEFAULT_PAUSE_IMAGE = "registry.k8s.io/pause:3.10";
+    /** catatonit's pause mode: a static binary from Debian's catatonit package that sleeps and reaps. */
+    static final List<String> DEFAULT_INFRA_COMMAND = List.of("/usr/bin/catatonit", "-P");
     /** Where a handler's binary is looked for when its table gives no {@code path}. */
     static final List<String> BINARY_SEARCH_PATH =
             List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin");
@@ -116,13 +118,17 @@ public final class ConfigLoader {
         if (pauseImage.isBlank()) {
             throw s.error("pause_image", "must name an image");
         }
+        List<String> infraCommand = s.strings("infra_command", DEFAULT_INFRA_COMMAND);
+        if (infraCommand.isEmpty() || !infraCommand.getFirst().startsWith("/")) {
+            throw s.error("infra_command", "must start with the absolute path of a static binary");
+        }
         Map<String, HandlerConfig> handlers = handlers(s.section("handlers"), state, conmon);
         s.rejectUnknown();
         if (!handlers.containsKey(defaultHandler)) {
             throw s.error("default_handler", "\"" + defaultHandler + "\" is not a configured handler (configured: "
                     + String.join(", ", handlers.keySet()) + ")");
         }
-        return new RuntimeSettings(defaultHandler, driver, conmon, pauseImage, Map.copyOf(handlers));
+        return new RuntimeSettings(defaultHandler, driver, conmon, pauseImage, infraCommand, Map.copyOf(handlers));
     }
 
     /** Built-in handlers besides runc, configured only where their binary is found. */
@@ -142,8 +148,8 @@ public final class ConfigLoader {
             for (String name : OPTIONAL_BUILTIN_HANDLERS) {
                 Path path = searchBinary(name);
                 if (path != null) {
-                    List<String> args = name.equals("runsc") ? List.of("--platform=ptrace") : List.of();
-                    out.put(name, new HandlerConfig(name, path, state.resolve(name), args, conmon));
+                    out.put(name, name.equals("runsc") ? builtinRunsc(path, state, conmon)
+                            : new HandlerConfig(name, path, state.resolve(name), List.of(), conmon));
                 }
             }
             return out;
@@ -152,6 +158,18 @@ public final class ConfigLoader {
             out.put(name, handler(s.section(name), name, state, conmon, List.of()));
         }
         return out;
+    }
+
+    /**
+     * gVisor as Debian ships it (release 2022-12): the ptrace platform, because KVM spins on these
+     * hosts, and {@code --network=host}, because that release's netstack refuses to start on kernels
+     * that show {@code net.core.rmem_default} in every network namespace (6.11 and later; gVisor issue
+     * 10704). With it the sandbox's sockets are host sockets inside the pod's own network namespace.
+     * A sandbox runtime needs an infra container to be the sandbox's first container.
+     */
+    static HandlerConfig builtinRunsc(Path path, Path state, Path conmon) {
+        return new HandlerConfig("runsc", path, state.resolve("runsc"), List.of("--platform=ptrace", "--network=host"),
+                HandlerConfig.TYPE_OCI, conmon, false, List.of(), HandlerConfig.POD_INFRA_ALWAYS);
     }
 
     private static HandlerConfig handler(TomlSection h, String name, Path state, Path conmon, List<String> defaultArgs)

@@ -34,6 +34,7 @@ public final class ConfigTree {
         out.put("cgroup_driver", r.cgroupDriver().key());
         out.put("conmon", r.conmon().toString());
         out.put("pause_image", r.pauseImage());
+        out.put("infra_command", r.infraCommand());
         Map<String, Object> handlers = new LinkedHashMap<>();
         for (HandlerConfig h : sortedHandlers(r)) {
             Map<String, Object> one = new LinkedHashMap<>();

@@ -14,8 +14,8 @@ import java.util.List;
  * @param privilegedWithoutHostDevices privileged containers of this handler do not get the host's devices
  * @param allowedAnnotations pod/container annotation keys, or prefixes ending in {@code *}, that may
  *     reach the OCI spec (parsed; not yet applied by the spec generator)
- * @param podInfra {@code "auto"} (an infra container only when the pod needs one) or {@code "always"}
- *     (parsed; not yet applied)
+ * @param podInfra {@code "auto"} (an infra container only when the pod needs one: it shares a PID
+ *     namespace, or the runtime is a sandbox runtime such as runsc) or {@code "always"}
  */
 public record HandlerConfig(
         String name,
@@ -45,6 +45,19 @@ public record HandlerConfig(
     /** An OCI handler with every optional key at its default and the default conmon. */
     public HandlerConfig(String name, Path path, Path root, List<String> args) {
         this(name, path, root, args, Path.of(ConfigLoader.DEFAULT_CONMON));
+    }
+
+    /**
+     * Whether this runtime puts a pod's containers in one sandbox whose first container must outlive
+     * the others (gVisor's runsc, recognised by its binary's name).
+     */
+    public boolean sandboxRuntime() {
+        return path.getFileName() != null && path.getFileName().toString().startsWith("runsc");
+    }
+
+    /** Whether pods of this handler run an infra container, given whether the pod shares a PID namespace. */
+    public boolean needsInfra(boolean sharedPid) {
+        return podInfra.equals(POD_INFRA_ALWAYS) || sharedPid || sandboxRuntime();
     }
 
     /** Whether {@code key} (a pod or container annotation) may be passed into the OCI spec. */

@@ -6,6 +6,9 @@ import java.util.Map;
 /**
  * The {@code [runtime]} table.
  *
+ * @param infraCommand the infra container's process: a static host binary (copied into the infra
+ *     container's tiny root file system) and its arguments; pods run one for sandbox runtimes (gVisor)
+ *     and for a shared PID namespace
  * @param handlers every configured OCI runtime handler by name, in file order
  */
 public record RuntimeSettings(
@@ -13,7 +16,12 @@ public record RuntimeSettings(
         CgroupDriver cgroupDriver,
         Path conmon,
         String pauseImage,
+        java.util.List<String> infraCommand,
         Map<String, HandlerConfig> handlers) {
+
+    public RuntimeSettings {
+        infraCommand = java.util.List.copyOf(infraCommand);
+    }
 
     public HandlerConfig defaultHandlerConfig() {
         return handlers.get(defaultHandler);

@@ -44,6 +44,7 @@ public final class ContainerService implements PodService.ContainerHook {
     private static final Log LOG = Log.of("container");
     private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(240);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final HakoConfig config;
     private final ContainerTable table;
@@ -110,7 +111,7 @@ public final class ContainerService implements PodService.ContainerHook {
                 Files.createDirectories(logPath.getParent());
             }
             int pid = conmon.create(new Conmon.CreateRequest(id, name, bundle, handler, systemd(), logPath,
-                    cfg.getTty(), cfg.getStdin(), cfg.getStdinOnce(), CREATE_TIMEOUT));
+                    cfg.getTty(), cfg.getStdin(), cfg.getStdinOnce(), CREATE_TIMEOUT, handler.sandboxRuntime()));
             String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst();
             Container c = new Container(id, pod.id(), cfg, imageText, image.id(), imageRef, Container.State.CREATED,
                     Instant.now(), null, null, null, "", "", pid, bundle, logPath, handler.name());
@@ -140,7 +141,11 @@ public final class ContainerService implements PodService.ContainerHook {
                         + ", only a created container can be started");
             }
             try {
-                runtime(c.handler()).start(id);
+                if (handlerByName(c.handler()).sandboxRuntime()) {
+                    conmon.startInSandbox(id, c.bundle(), START_TIMEOUT);
+                } else {
+                    runtime(c.handler()).start(id);
+                }
             } catch (HakoException e) {
                 // keep the failed container visible with the runtime's reason, as the kubelet expects
                 save(c.with(Container.State.EXITED, null, Instant.now(), 128, "StartError", e.getMessage(), c.pid()));
@@ -162,7 +167,11 @@ public final class ContainerService implements PodService.ContainerHook {
             }
             OciRuntime runtime = runtime(c.handler());
             if (c.state() == Container.State.CREATED) {
-                runtime.kill(id, Signals.SIGKILL, true);
+                if (runtime.handler().sandboxRuntime()) {
+                    conmon.cancelStart(c.bundle()); // its stand-in ends with 137, as a killed process would
+                } else {
+                    runtime.kill(id, Signals.SIGKILL, true);
+                }
                 awaitExit(c, KILL_WAIT);
                 return;
             }
@@ -243,6 +252,18 @@ public final class ContainerService implements PodService.ContainerHook {
             out.add(refresh(toContainer(r)));
         }
         return out;
+    }
+
+    /**
+     * The runtime's own accounting of a container in a sandbox runtime (gVisor), whose host cgroup
+     * stays empty; empty for other containers, which are sampled from their cgroups.
+     */
+    public Optional<OciRuntime.Stats> sandboxStats(Container c) {
+        HandlerConfig h = config.runtime().handlers().get(c.handler());
+        if (h == null || !h.sandboxRuntime() || c.state() != Container.State.RUNNING) {
+            return Optional.empty();
+        }
+        return runtime(c.handler()).stats(c.id());
     }
 
     /** The container's process as the runtime knows it (pid), for verbose status. */

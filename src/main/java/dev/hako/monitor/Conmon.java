@@ -98,8 +98,18 @@ public final class Conmon implements AutoCloseable {
 
     // ---- create -------------------------------------------------------------------------------
 
+    /**
+     * @param joinsSandbox the container joins its pod's sandbox (gVisor): conmon supervises it through
+     *                     {@link SandboxShim}'s stand-in, since its process is no child of conmon's
+     */
     public record CreateRequest(String id, String name, Path bundle, HandlerConfig handler, boolean systemdCgroup,
-                                Path logPath, boolean tty, boolean stdin, boolean stdinOnce, Duration timeout) {}
+                                Path logPath, boolean tty, boolean stdin, boolean stdinOnce, Duration timeout,
+                                boolean joinsSandbox) {
+        public CreateRequest(String id, String name, Path bundle, HandlerConfig handler, boolean systemdCgroup,
+                             Path logPath, boolean tty, boolean stdin, boolean stdinOnce, Duration timeout) {
+            this(id, name, bundle, handler, systemdCgroup, logPath, tty, stdin, stdinOnce, timeout, false);
+        }
+    }
 
     /**
      * conmon create: returns the container's pid once runtime create succeeded; on failure HakoException
@@ -149,10 +159,14 @@ public final class Conmon implements AutoCloseable {
         argv.add("--persist-dir");
         argv.add(bundle.toString());
         argv.add("-r");
-        argv.add(r.handler().path().toString());
-        for (String a : OciRuntime.globalArgs(r.handler())) {
-            argv.add("--runtime-arg");
-            argv.add(a);
+        if (r.joinsSandbox()) {
+            argv.add(SandboxShim.forHandler(stateDir, r.handler()).toString());
+        } else {
+            argv.add(r.handler().path().toString());
+            for (String a : OciRuntime.globalArgs(r.handler())) {
+                argv.add("--runtime-arg");
+                argv.add(a);
+            }
         }
         argv.add("--socket-dir-path");
         argv.add(attachDir.toAbsolutePath().toString());
@@ -174,7 +188,7 @@ public final class Conmon implements AutoCloseable {
         Pipes pipes = null;
         try {
             pipes = Pipes.open(bundle, "hako");
-            Launch launch = launch(pipes, argv, bundle);
+            Launch launch = launch(r.handler().monitor(), pipes, argv, bundle);
             ProcCalls.write(pipes.startFd, new byte[] {'0'});
             int firstExit = launch.waitFor(deadline);
             if (firstExit != 0) {
@@ -219,6 +233,16 @@ public final class Conmon implements AutoCloseable {
             LOG.debug("delete after a failed create failed", "id", r.id(), "error", e.getMessage());
         }
         forget(r.id());
+    }
+
+    /** Starts a container created with {@code joinsSandbox}: through its stand-in (see {@link SandboxShim}). */
+    public void startInSandbox(String id, Path bundle, Duration timeout) {
+        SandboxShim.start(id, bundle, timeout);
+    }
+
+    /** Lets the stand-in of a never-started {@code joinsSandbox} container exit, so its conmon ends too. */
+    public void cancelStart(Path bundle) {
+        SandboxShim.cancel(bundle);
     }
 
     // ---- exec ---------------------------------------------------------------------------------
@@ -288,7 +312,7 @@ public final class Conmon implements AutoCloseable {
             pipes = Pipes.open(dir, "exec");
             ProcCalls.write(pipes.startFd, new byte[] {'0'});
             Instant started = Instant.now();
-            launch = launch(pipes, argv, dir);
+            launch = launch(handler.monitor(), pipes, argv, dir);
             long deadline = timeoutSeconds > 0
                     ? System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds) + EXEC_GRACE.toNanos()
                     : Long.MAX_VALUE;
@@ -639,7 +663,7 @@ public final class Conmon implements AutoCloseable {
         }
     }
 
-    private Launch launch(Pipes pipes, List<String> conmonArgs, Path cwd) throws IOException {
+    private Launch launch(Path monitor, Pipes pipes, List<String> conmonArgs, Path cwd) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add("/bin/sh");
         cmd.add("-c");
@@ -647,7 +671,7 @@ public final class Conmon implements AutoCloseable {
         cmd.add("sh");
         cmd.add(pipes.sync.toString());
         cmd.add(pipes.start.toString());
-        cmd.add(conmon.toString());
+        cmd.add((monitor != null ? monitor : conmon).toString());
         cmd.addAll(conmonArgs);
         Files.createDirectories(stateDir);
         Path out = Files.createTempFile(stateDir, "conmon-", ".out");

@@ -109,6 +109,43 @@ public final class OciRuntime {
         return Optional.of(new State(status, pid));
     }
 
+    /** What a sandbox runtime accounts for one container: CPU time, memory in use, tasks. */
+    public record Stats(long cpuNanos, long memoryBytes, long pids) {}
+
+    /**
+     * {@code runtime events --stats id}: gVisor's own accounting of a container inside its sandbox,
+     * where the host cgroups only see the sandbox as a whole. Empty when the runtime has none for it.
+     */
+    public Optional<Stats> stats(String id) {
+        Result r = run(List.of("events", "--stats", id));
+        if (r.code != 0) {
+            return Optional.empty();
+        }
+        try {
+            Map<String, Object> event = Json.parseObject(r.stdout.strip());
+            if (!(event.get("data") instanceof Map<?, ?> data)) {
+                return Optional.empty();
+            }
+            long cpu = number(data, "cpu", "usage", "total");
+            long memory = number(data, "memory", "usage", "usage");
+            long pids = number(data, "pids", "current");
+            return Optional.of(new Stats(cpu, memory, pids));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static long number(Map<?, ?> tree, String... path) {
+        Object node = tree;
+        for (String key : path) {
+            if (!(node instanceof Map<?, ?> m)) {
+                return 0;
+            }
+            node = m.get(key);
+        }
+        return node instanceof Number n ? n.longValue() : 0;
+    }
+
     /** The runtime's global arguments, for callers (the monitor) that pass them on: {@code --root=R} and the handler's args. */
     public static List<String> globalArgs(HandlerConfig handler) {
         List<String> out = new ArrayList<>();

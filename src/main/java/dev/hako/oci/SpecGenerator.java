@@ -626,7 +626,7 @@ public final class SpecGenerator {
         return out;
     }
 
-    private static Map<String, Object> mount(String dest, String type, String source, List<String> options) {
+    static Map<String, Object> mount(String dest, String type, String source, List<String> options) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("destination", dest);
         m.put("type", type);
@@ -887,7 +887,7 @@ public final class SpecGenerator {
         return out;
     }
 
-    private static Map<String, Object> namespace(String type, Path path) {
+    static Map<String, Object> namespace(String type, Path path) {
         Map<String, Object> ns = new LinkedHashMap<>();
         ns.put("type", type);
         if (path != null) {
@@ -909,7 +909,7 @@ public final class SpecGenerator {
         return out;
     }
 
-    private static String nz(String s) {
+    static String nz(String s) {
         return s == null ? "" : s;
     }
 

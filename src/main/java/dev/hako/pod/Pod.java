@@ -13,9 +13,10 @@ import java.time.Instant;
  * @param dir     the pod's directory, {@code <state>/pods/<id>}
  * @param context namespaces to join, the pod's files, hostname, cgroup parent and sysctls
  * @param ips     the pod's addresses from CNI ADD, primary first (empty without CNI)
+ * @param infraPid the pid of the pod's infra container (gVisor's sandbox, a shared PID namespace), or 0
  */
 public record Pod(String id, PodSandboxConfig config, String runtimeHandler, State state, Instant createdAt,
-                  Path dir, PodContext context, java.util.List<String> ips) {
+                  Path dir, PodContext context, java.util.List<String> ips, int infraPid) {
 
     public Pod {
         ips = ips == null ? java.util.List.of() : java.util.List.copyOf(ips);
@@ -24,7 +25,12 @@ public record Pod(String id, PodSandboxConfig config, String runtimeHandler, Sta
     /** A pod without pod network addresses (loopback only, or the host's network). */
     public Pod(String id, PodSandboxConfig config, String runtimeHandler, State state, Instant createdAt,
                Path dir, PodContext context) {
-        this(id, config, runtimeHandler, state, createdAt, dir, context, java.util.List.of());
+        this(id, config, runtimeHandler, state, createdAt, dir, context, java.util.List.of(), 0);
+    }
+
+    /** Whether the pod runs an infra container (under the pod's ID). */
+    public boolean hasInfra() {
+        return infraPid > 0;
     }
 
     /** READY while its namespaces are pinned; NOTREADY once stopped (or found unpinned after a reboot). */
@@ -48,7 +54,7 @@ public record Pod(String id, PodSandboxConfig config, String runtimeHandler, Sta
 
     /**
      * The pod's PID namespace mode: CONTAINER (each container its own), NODE (the host's), or POD (shared
-     * by the containers; until an infra process exists, {@code context().pidns()} is null for it too).
+     * by the containers: they join the infra container's, {@code context().pidns()}).
      */
     public NamespaceMode pidMode() {
         return config.getLinux().getSecurityContext().getNamespaceOptions().getPid();

@@ -12,12 +12,18 @@ import java.util.Map;
  * checked and released after a restart of the daemon. A null path means "the host's" (nothing made).
  *
  * @param nsDir the private bind mount holding the pins, or null when the pod has no namespace of its own
+ * @param infraPid the pid of the pod's infra container, or 0 when the pod has none
  */
 record PodDetails(Path dir, String hostname, Path nsDir, Path netns, Path ipcns, Path utsns, Path shm,
-                  boolean hostPid, boolean sharedPid, List<String> ips) {
+                  boolean hostPid, boolean sharedPid, List<String> ips, int infraPid) {
 
     PodDetails {
         ips = ips == null ? List.of() : List.copyOf(ips);
+    }
+
+    /** The shared PID namespace the pod's containers join: its infra container's, or null. */
+    Path pidns() {
+        return sharedPid && infraPid > 0 ? Path.of("/proc", Integer.toString(infraPid), "ns", "pid") : null;
     }
 
     /** Every mount the pod holds while READY, in the order they were made. */
@@ -43,6 +49,7 @@ record PodDetails(Path dir, String hostname, Path nsDir, Path netns, Path ipcns,
         m.put("hostPid", hostPid);
         m.put("sharedPid", sharedPid);
         m.put("ips", ips);
+        m.put("infraPid", infraPid);
         return Json.write(m);
     }
 
@@ -56,7 +63,8 @@ record PodDetails(Path dir, String hostname, Path nsDir, Path netns, Path ipcns,
         }
         return new PodDetails(Path.of(d), h, path(m, "nsDir"), path(m, "netns"), path(m, "ipcns"), path(m, "utsns"),
                 path(m, "shm"), Boolean.TRUE.equals(m.get("hostPid")), Boolean.TRUE.equals(m.get("sharedPid")),
-                m.get("ips") instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of());
+                m.get("ips") instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of(),
+                m.get("infraPid") instanceof Number n ? n.intValue() : 0);
     }
 
     private static String str(Path p) {

@@ -86,6 +86,7 @@ public final class PodService {
     private final Map<String, String> creating = new HashMap<>();
     private final ReentrantLock reserving = new ReentrantLock();
     private final Cni cni;
+    private final InfraContainer infra;
     private volatile ContainerHook hook = NO_CONTAINERS;
     private volatile boolean hookSet;
     /** Called with the name of each creation step as it begins; tests make steps fail with it. */
@@ -98,6 +99,9 @@ public final class PodService {
     /** With {@code cni} non-null, pods with a network namespace of their own are attached through CNI. */
     public PodService(HakoConfig config, MetadataStore store, RuntimeHandlers handlers, Cni cni) {
         this.cni = cni;
+        this.infra = new InfraContainer(config.runtime().infraCommand(), config.state(),
+                new dev.hako.monitor.Conmon(config.runtime().conmon(), config.state()), config.runtime().cgroupDriver(),
+                dev.hako.oci.SpecGenerator.hostMinOomScoreAdj());
         this.table = new PodTable(store);
         this.handlers = handlers;
         Path root = config.state().resolve("pods");
@@ -168,7 +172,8 @@ public final class PodService {
                     "attempt", Integer.toUnsignedString(plan.attempt()), "handler", handler,
                     "netns", pod.context().netns() == null ? "host" : "pod",
                     "ipcns", pod.context().ipcns() == null ? "host" : "pod",
-                    "pidns", plan.hostPid() ? "host" : plan.sharedPid() ? "pod (not shared yet)" : "container",
+                    "pidns", plan.hostPid() ? "host" : plan.sharedPid() ? "pod" : "container",
+                    "infra", pod.hasInfra(),
                     "ms", (System.nanoTime() - start) / 1_000_000);
             return pod;
         } finally {
@@ -191,6 +196,7 @@ public final class PodService {
                     + ": " + e.getMessage(), e);
         }
         boolean cniAdding = false;
+        boolean infraStarting = false;
         try {
             step("files");
             PodFiles.write(dir, plan, config.getDnsConfig());
@@ -218,6 +224,9 @@ public final class PodService {
                 if (pins.containsKey(Kind.NET)) {
                     step("loopback");
                     NamespacePins.loopbackUp(pins.get(Kind.NET));
+                    if (handlerConfig(handler).sandboxRuntime()) {
+                        NamespacePins.allowUnprivilegedPorts(pins.get(Kind.NET));
+                    }
                     // without any CNI configuration (NetworkReady false) the pod gets loopback only
                     if (cni != null && cni.hasConfiguration()) {
                         step("cni");
@@ -239,8 +248,19 @@ public final class PodService {
                 MountCalls.mount("shm", shm, "tmpfs", SHM_FLAGS, SHM_OPTIONS);
             }
 
+            HandlerConfig runtime = handlerConfig(handler);
+            // gVisor (2022-12) cannot put a container in the infra container's PID namespace: it would
+            // share the first container's, which dies with it. Each container keeps its own there.
+            boolean sharedPid = plan.sharedPid() && !runtime.sandboxRuntime();
             PodDetails details = new PodDetails(dir, plan.hostname(), nsDir, pins.get(Kind.NET), pins.get(Kind.IPC),
-                    pins.get(Kind.UTS), shm, plan.hostPid(), plan.sharedPid(), ips);
+                    pins.get(Kind.UTS), shm, plan.hostPid(), sharedPid, ips, 0);
+            if (runtime.needsInfra(sharedPid)) {
+                step("infra");
+                infraStarting = true;
+                int pid = infra.start(context(id, config, details), runtime, dir);
+                details = new PodDetails(dir, plan.hostname(), nsDir, pins.get(Kind.NET), pins.get(Kind.IPC),
+                        pins.get(Kind.UTS), shm, plan.hostPid(), sharedPid, ips, pid);
+            }
             PodTable.Row row = new PodTable.Row(id, plan.name(), plan.namespace(), plan.uid(), plan.attempt(),
                     config.toByteArray(), handler, Pod.State.READY.name(), Instant.now(), details.toJson());
             step("record");
@@ -251,6 +271,15 @@ public final class PodService {
             }
             return toPod(row);
         } catch (IOException | RuntimeException | Error e) {
+            if (infraStarting) {
+                try {
+                    infra.remove(id, dir, handlerConfig(handler));
+                } catch (RuntimeException cleanup) {
+                    e.addSuppressed(cleanup);
+                    LOG.error("removing the infra container of a failed pod sandbox failed", "id", id,
+                            "error", cleanup.getMessage());
+                }
+            }
             if (cniAdding) {
                 try {
                     cni.del(attachment(id, config, dir.resolve("ns").resolve(Kind.NET.fileName())));
@@ -307,6 +336,15 @@ public final class PodService {
                 + String.join(", ", known) + ")");
     }
 
+    private HandlerConfig handlerConfig(String name) {
+        for (HandlerConfig h : handlers.all()) {
+            if (h.name().equals(name)) {
+                return h;
+            }
+        }
+        throw HakoException.failedPrecondition("runtime handler \"" + name + "\" is no longer configured");
+    }
+
     private static HakoException alreadyExists(SandboxPlan plan, String id, String note) {
         return HakoException.alreadyExists("pod sandbox " + plan.describe() + " (uid " + plan.uid() + ", attempt "
                 + Integer.toUnsignedString(plan.attempt()) + ") already exists" + note + ": " + id);
@@ -346,6 +384,9 @@ public final class PodService {
 
     private void stopLocked(Pod pod) {
         hook.stopContainers(pod.id());
+        if (pod.hasInfra()) {
+            infra.stop(pod.id(), pod.dir(), handlerConfig(pod.runtimeHandler()));
+        }
         detachNetwork(pod);
         try {
             releaseMounts(pod.dir());
@@ -386,6 +427,9 @@ public final class PodService {
                         + ": its network could not be released (CNI DEL failed; see the log); retry");
             }
             hook.removeContainers(pod.id());
+            if (pod.hasInfra()) {
+                infra.remove(pod.id(), pod.dir(), handlerConfig(pod.runtimeHandler()));
+            }
             try {
                 releaseMounts(pod.dir());
                 deleteTree(pod.dir());
@@ -520,14 +564,17 @@ public final class PodService {
             throw new HakoException(HakoException.Kind.DATA_LOSS, "the stored record of pod sandbox " + row.id()
                     + " is unreadable: " + e.getMessage(), e);
         }
+        return new Pod(row.id(), config, row.runtimeHandler(), state, row.createdAt(),
+                d.dir(), context(row.id(), config, d), d.ips(), d.infraPid());
+    }
+
+    private static PodContext context(String id, PodSandboxConfig config, PodDetails d) {
         var meta = config.getMetadata();
-        PodContext context = new PodContext(row.id(), meta.getName(), meta.getNamespace(), meta.getUid(),
-                d.hostname(), d.netns(), d.ipcns(), d.utsns(), null, d.hostPid(), d.shm(),
+        return new PodContext(id, meta.getName(), meta.getNamespace(), meta.getUid(),
+                d.hostname(), d.netns(), d.ipcns(), d.utsns(), d.pidns(), d.hostPid(), d.shm(),
                 d.dir().resolve(PodFiles.HOSTS), d.dir().resolve(PodFiles.RESOLV_CONF),
                 d.dir().resolve(PodFiles.HOSTNAME), config.getLinux().getCgroupParent(),
                 Map.copyOf(config.getLinux().getSysctlsMap()));
-        return new Pod(row.id(), config, row.runtimeHandler(), state, row.createdAt(),
-                d.dir(), context, d.ips());
     }
 
     // ------------------------------------------------------------------------------------------ Recovery
@@ -560,9 +607,14 @@ public final class PodService {
                         missing.add(m);
                     }
                 }
-                if (pod.state() == Pod.State.READY && missing.isEmpty()) {
+                boolean infraGone = pod.hasInfra() && infra.exited(pod.id(), pod.dir());
+                if (pod.state() == Pod.State.READY && missing.isEmpty() && !infraGone) {
                     ready++;
                     continue;
+                }
+                if (infraGone && pod.state() == Pod.State.READY) {
+                    LOG.warn("pod sandbox is not ready: its infra container has exited", "id", pod.id(),
+                            "pod", pod.namespace() + "/" + pod.name());
                 }
                 detachNetwork(pod); // a DEL that failed before, or a READY pod whose pins are gone
                 notReady++;

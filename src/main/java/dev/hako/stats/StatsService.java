@@ -67,6 +67,8 @@ public final class StatsService implements AutoCloseable {
     private final Function<String, Container> findContainer;
     private final Function<String, Pod> findPod;
     private final Function<Path, String> netDevReader;
+    /** A sandbox runtime's own figures for a container, or null: then its cgroup is read. */
+    private volatile Function<Container, CgroupSample> sandboxSampler = c -> null;
     private final Duration interval;
     private final Duration layerInterval;
 
@@ -82,6 +84,10 @@ public final class StatsService implements AutoCloseable {
         this(Path.of("/sys/fs/cgroup"), config.root().resolve("containers"), containers::list, pods::list,
                 containers::spec, containers::get, pods::get, StatsService::readNetDev, Duration.ofSeconds(1),
                 Duration.ofSeconds(10));
+        this.sandboxSampler = c -> containers.sandboxStats(c)
+                .map(s -> new CgroupSample(s.cpuNanos(), s.memoryBytes(), s.memoryBytes(), s.memoryBytes(), 0, 0,
+                        s.pids()))
+                .orElse(null);
     }
 
     /** For tests: every source injectable. */
@@ -240,6 +246,10 @@ public final class StatsService implements AutoCloseable {
     }
 
     private CgroupSample readCgroup(Container c) {
+        CgroupSample own = sandboxSampler.apply(c);
+        if (own != null) {
+            return own;
+        }
         CgroupPaths.Dirs d = dirs.computeIfAbsent(c.id(), id -> dirsFor(c));
         if (d == null) {
             return null;

@@ -75,6 +75,16 @@ public final class NamespacePins {
     }
 
     /**
+     * Lets any process of the namespace pinned at {@code netns} bind ports below 1024 (as Docker does
+     * for its containers): a sandbox runtime on host networking binds the pod's sockets from its own
+     * unprivileged process, while the sandbox itself still enforces CAP_NET_BIND_SERVICE.
+     */
+    public static void allowUnprivilegedPorts(Path netns) throws IOException {
+        Command.run(TIMEOUT, List.of(Command.find("nsenter", "util-linux").toString(), "--net=" + netns,
+                "/bin/sh", "-c", "echo 0 > /proc/sys/net/ipv4/ip_unprivileged_port_start"));
+    }
+
+    /**
      * Releases the pin at {@code pin}: the namespace ends once no process is in it. An absent pin
      * (already released, or never made) is not an error.
      */

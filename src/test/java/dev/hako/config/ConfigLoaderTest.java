@@ -202,7 +202,7 @@ class ConfigLoaderTest {
                 HandlerConfig h = c.runtime().handlers().get(name);
                 assertThat(h.path()).isEqualTo(found);
                 assertThat(h.root()).isEqualTo(Path.of("/run/hako", name));
-                assertThat(h.args()).isEqualTo(name.equals("runsc") ? java.util.List.of("--platform=ptrace") : java.util.List.of());
+                assertThat(h.args()).isEqualTo(name.equals("runsc") ? java.util.List.of("--platform=ptrace", "--network=host") : java.util.List.of());
                 assertThat(h.monitor()).isEqualTo(c.runtime().conmon());
             }
         }

@@ -45,6 +45,11 @@ final class PodFixture {
                 .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("default").setUid(name + "-uid"))
                 .setHostname(name)
                 .setLogDirectory(d.dir().resolve("logs").resolve(name).toString())
+                // what the kubelet sends unless shareProcessNamespace is set (the proto's default is POD)
+                .setLinux(dev.hako.cri.v1.LinuxPodSandboxConfig.newBuilder().setSecurityContext(
+                        dev.hako.cri.v1.LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
+                                dev.hako.cri.v1.NamespaceOption.newBuilder()
+                                        .setPid(dev.hako.cri.v1.NamespaceMode.CONTAINER))))
                 .build();
     }
 

@@ -117,7 +117,10 @@ class PodServiceTest {
         assertThat(c.netns()).isEqualTo(pod.dir().resolve("ns/net"));
         assertThat(c.ipcns()).isEqualTo(pod.dir().resolve("ns/ipc"));
         assertThat(c.utsns()).isEqualTo(pod.dir().resolve("ns/uts"));
-        assertThat(c.pidns()).isNull();
+        // the proto's default PID mode is POD: shared, anchored by an infra container (catatonit as /pause)
+        assertThat(pod.hasInfra()).isTrue();
+        assertThat(c.pidns()).isEqualTo(Path.of("/proc/" + pod.infraPid() + "/ns/pid"));
+        assertThat(Files.readString(Path.of("/proc/" + pod.infraPid() + "/cmdline"))).startsWith("/pause\0-P");
         assertThat(c.hostPid()).isFalse();
         assertThat(c.shm()).isEqualTo(pod.dir().resolve("shm"));
 
@@ -219,7 +222,7 @@ class PodServiceTest {
         assertThat(mountinfo()).hasSize(before);
         assertThat(pod.dir().resolve("ns")).doesNotExist();
         assertThat(pod.pidMode()).isEqualTo(NamespaceMode.POD);
-        assertThat(pod.context().pidns()).isNull();
+        assertThat(pod.context().pidns()).isEqualTo(Path.of("/proc/" + pod.infraPid() + "/ns/pid"));
         assertThat(pod.context().hostPid()).isFalse();
     }
 

@@ -1,0 +1,157 @@
+package dev.hako.pod;
+
+import dev.hako.config.CgroupDriver;
+import dev.hako.config.HandlerConfig;
+import dev.hako.error.HakoException;
+import dev.hako.json.Json;
+import dev.hako.log.Log;
+import dev.hako.monitor.Conmon;
+import dev.hako.oci.InfraSpec;
+import dev.hako.oci.OciRuntime;
+import dev.hako.oci.PodContext;
+import dev.hako.sys.FileTrees;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A pod's infra container, for the pods that need one (see {@link HandlerConfig#needsInfra}): gVisor
+ * pods, whose sandbox is booted for the first container and must outlive the others, and pods sharing
+ * one PID namespace. It has the pod's ID as its container ID (runsc finds the sandbox by the
+ * {@code sandbox-id} annotation, which names the first container), its bundle in
+ * {@code <pod dir>/infra}, and runs under conmon like any container, so it survives daemon restarts.
+ *
+ * <p>Its root file system is shared by every infra container: {@code <state>/infra/rootfs}, holding
+ * only a copy of the configured static binary (catatonit in pause mode by default) and empty mount
+ * points, mounted read-only. No image, no pull, nothing per pod on disk but the bundle.
+ */
+final class InfraContainer {
+    private static final Log LOG = Log.of("pod");
+    static final String DIR = "infra";
+    private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(240);
+    private static final Duration KILL_WAIT = Duration.ofSeconds(10);
+
+    private final List<String> command;
+    private final Path rootfs;
+    private final Conmon conmon;
+    private final CgroupDriver driver;
+    private final int minOomScoreAdj;
+
+    InfraContainer(List<String> command, Path stateDir, Conmon conmon, CgroupDriver driver, int minOomScoreAdj) {
+        this.command = List.copyOf(command);
+        this.rootfs = stateDir.resolve(DIR).resolve("rootfs");
+        this.conmon = conmon;
+        this.driver = driver;
+        this.minOomScoreAdj = minOomScoreAdj;
+    }
+
+    /** Creates and starts the pod's infra container; returns its pid (on the host). */
+    int start(PodContext pod, HandlerConfig handler, Path podDir) throws IOException {
+        prepareRootfs();
+        Path bundle = podDir.resolve(DIR);
+        Files.createDirectories(bundle);
+        Files.writeString(bundle.resolve("config.json"), Json.write(InfraSpec.generate(pod,
+                command.subList(1, command.size()), rootfs, driver, minOomScoreAdj)));
+        int pid = conmon.create(new Conmon.CreateRequest(pod.podId(), "infra", bundle, handler,
+                driver == CgroupDriver.SYSTEMD, bundle.resolve("infra.log"), false, false, false, CREATE_TIMEOUT));
+        runtime(handler).start(pod.podId());
+        LOG.debug("infra container started", "pod", pod.podId(), "pid", pid, "handler", handler.name());
+        return pid;
+    }
+
+    /** Whether the pod's infra container has exited (conmon wrote its exit file). */
+    boolean exited(String podId, Path podDir) {
+        return conmon.exit(podId, podDir.resolve(DIR)).isPresent();
+    }
+
+    /** Kills the infra container and waits (bounded) for conmon to see it go; already exited is fine. */
+    void stop(String podId, Path podDir, HandlerConfig handler) {
+        if (exited(podId, podDir) || !Files.isDirectory(podDir.resolve(DIR))) {
+            return;
+        }
+        try {
+            runtime(handler).kill(podId, 9, false);
+        } catch (HakoException e) {
+            // not running or unknown to the runtime: the exit file is what counts
+            LOG.debug("infra kill", "pod", podId, "error", e.getMessage());
+        }
+        long deadline = System.nanoTime() + KILL_WAIT.toNanos();
+        while (!exited(podId, podDir) && System.nanoTime() < deadline) {
+            sleep(20);
+        }
+        if (!exited(podId, podDir)) {
+            LOG.warn("infra container did not exit after SIGKILL", "pod", podId);
+        }
+    }
+
+    /** Stops and deletes it from the runtime and the monitor's records; absent is fine. */
+    void remove(String podId, Path podDir, HandlerConfig handler) {
+        stop(podId, podDir, handler);
+        runtime(handler).delete(podId, true);
+        conmon.forget(podId);
+    }
+
+    /** The infra container's state as its runtime reports it. */
+    Optional<OciRuntime.State> state(String podId, HandlerConfig handler) {
+        return runtime(handler).state(podId);
+    }
+
+    private OciRuntime runtime(HandlerConfig handler) {
+        return new OciRuntime(handler, driver == CgroupDriver.SYSTEMD);
+    }
+
+    /**
+     * Makes the shared infra root (once, and again when the configured binary changed): the binary is
+     * copied beside and renamed into place, so a running infra container never sees a half-written file.
+     */
+    private synchronized void prepareRootfs() throws IOException {
+        Path source = Path.of(command.getFirst());
+        if (!Files.isRegularFile(source) || !Files.isExecutable(source)) {
+            throw HakoException.failedPrecondition("the infra container's binary " + source
+                    + " (runtime.infra_command) is missing or not executable; install it (apt-get install catatonit)"
+                    + " or set runtime.infra_command");
+        }
+        Path target = rootfs.resolve(InfraSpec.BINARY.substring(1));
+        BasicFileAttributes src = Files.readAttributes(source, BasicFileAttributes.class);
+        if (Files.isRegularFile(target)) {
+            BasicFileAttributes dst = Files.readAttributes(target, BasicFileAttributes.class);
+            if (dst.size() == src.size() && dst.lastModifiedTime().equals(src.lastModifiedTime())) {
+                return;
+            }
+        }
+        Files.createDirectories(rootfs);
+        for (String dir : InfraSpec.MOUNT_POINTS) {
+            Files.createDirectories(rootfs.resolve(dir));
+        }
+        for (String file : List.of("etc/resolv.conf", "etc/hosts")) {
+            if (!Files.exists(rootfs.resolve(file))) {
+                Files.createFile(rootfs.resolve(file));
+            }
+        }
+        Path temp = rootfs.resolve(".pause.new");
+        Files.copy(source, temp, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        LOG.info("infra root file system prepared", "binary", source, "rootfs", rootfs);
+    }
+
+    static void deleteBundle(Path podDir) {
+        try {
+            FileTrees.delete(podDir.resolve(DIR));
+        } catch (IOException e) {
+            LOG.warn("cannot delete the infra bundle", "dir", podDir.resolve(DIR), "error", e.getMessage());
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

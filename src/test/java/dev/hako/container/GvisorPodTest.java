@@ -1,0 +1,227 @@
+package dev.hako.container;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hako.cri.v1.ContainerState;
+import dev.hako.cri.v1.ExecSyncRequest;
+import dev.hako.cri.v1.ExecSyncResponse;
+import dev.hako.cri.v1.ListPodSandboxRequest;
+import dev.hako.cri.v1.PodSandboxConfig;
+import dev.hako.cri.v1.PodSandboxState;
+import dev.hako.cri.v1.PodSandboxStatusRequest;
+import dev.hako.cri.v1.RemovePodSandboxRequest;
+import dev.hako.cri.v1.RunPodSandboxRequest;
+import dev.hako.cri.v1.StopContainerRequest;
+import dev.hako.cri.v1.StopPodSandboxRequest;
+import dev.hako.testing.DaemonProcess;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * One pod — a web server and a sidecar, on a CNI bridge, with logs and exec — under runc and under
+ * gVisor (the built-in {@code runsc} handler), through the real daemon, conmon and runsc.
+ */
+class GvisorPodTest {
+    private static final String BRIDGE = "hakotest7";
+    private static final String SUBNET_PREFIX = "10.231.7.";
+    static DaemonProcess d;
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/runsc")), "runsc is not installed");
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/catatonit")), "catatonit is not installed");
+        d = PodFixture.daemonWithImages();
+        Files.writeString(DaemonProcess.cniConfDir(d.dir()).resolve("10-hakotest.conflist"), """
+                {"cniVersion": "1.0.0", "name": "hakotest7", "plugins": [
+                  {"type": "bridge", "bridge": "%s", "isGateway": true, "ipMasq": false,
+                   "ipam": {"type": "host-local", "dataDir": "%s",
+                            "ranges": [[{"subnet": "10.231.7.0/24"}]], "routes": [{"dst": "0.0.0.0/0"}]}}
+                ]}
+                """.formatted(BRIDGE, d.dir().resolve("ipam")));
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        if (d != null) {
+            for (var p : d.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+                d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(p.getId()).build());
+            }
+            if (System.getenv("HAKO_TEST_LOG") != null) {
+                Files.writeString(Path.of(System.getenv("HAKO_TEST_LOG")), d.log());
+            }
+            d.close();
+        }
+        new ProcessBuilder("ip", "link", "del", BRIDGE).redirectErrorStream(true).start().waitFor();
+    }
+
+    private static String runPod(String name, String handler) {
+        PodSandboxConfig config = PodFixture.podConfig(d, name);
+        return d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config)
+                .setRuntimeHandler(handler).build()).getPodSandboxId();
+    }
+
+    private static ExecSyncResponse exec(String id, String... cmd) {
+        return d.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(id).setTimeout(20)
+                .addAllCmd(List.of(cmd)).build());
+    }
+
+    private static String ip(String podId) {
+        return d.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(podId).build())
+                .getStatus().getNetwork().getIp();
+    }
+
+    /** The runsc sandbox processes ({@code runsc-sandbox … boot … ID}) of this pod. */
+    static List<Long> sandboxProcesses(String podId) throws IOException {
+        List<Long> out = new ArrayList<>();
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.toList()) {
+                if (!p.getFileName().toString().chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
+                            .replace('\0', ' ');
+                    if (cmd.startsWith("runsc-sandbox ") && cmd.contains(podId)) {
+                        out.add(Long.parseLong(p.getFileName().toString()));
+                    }
+                } catch (IOException gone) {
+                    // exited meanwhile
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String httpGet(String url) throws Exception {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                .proxy(HttpClient.Builder.NO_PROXY).build();
+        Exception last = null;
+        for (int i = 0; i < 30; i++) {
+            try {
+                return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+            } catch (IOException e) {
+                last = e;
+                Thread.sleep(200);
+            }
+        }
+        throw last;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "runsc"})
+    void theSamePodRunsWithNetworkLogsAndExec(String handler) throws Exception {
+        String pod = runPod("web-" + handler, handler);
+        String web = PodFixture.start(d, pod, PodFixture.container("web",
+                "mkdir -p /www && echo hello-" + handler + " > /www/index.html && exec httpd -f -p 80 -h /www"));
+        String sidecar = PodFixture.start(d, pod, PodFixture.container("sidecar", "echo sidecar-up", "exec sleep 1000"));
+        try {
+            // the sidecar reaches the web server on the pod's loopback: one network namespace
+            ExecSyncResponse local = null;
+            for (int i = 0; i < 30; i++) {
+                // nc, not wget: under this gVisor release (host network mode) a blocking read on a client
+                // socket can fail with EAGAIN, which busybox wget does not retry; poll-then-read clients work
+                local = exec(sidecar, "sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 127.0.0.1 80");
+                if (local.getExitCode() == 0) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+            assertThat(local.getStdout().toStringUtf8()).as(local.getStderr().toStringUtf8()).contains("hello-" + handler);
+            String ip = ip(pod);
+            assertThat(ip).startsWith(SUBNET_PREFIX);
+            assertThat(httpGet("http://" + ip + "/")).contains("hello-" + handler);
+
+            String kernel = exec(web, "cat", "/proc/sys/kernel/osrelease").getStdout().toStringUtf8().strip();
+            String dmesg = exec(sidecar, "busybox", "dmesg").getStdout().toStringUtf8();
+            List<Long> sandboxes = sandboxProcesses(pod);
+            if (handler.equals("runsc")) {
+                assertThat(dmesg).contains("gVisor");
+                assertThat(kernel).isNotEqualTo(hostKernel());
+                assertThat(sandboxes).as("one gVisor sandbox for the pod").hasSize(1);
+            } else {
+                assertThat(kernel).isEqualTo(hostKernel());
+                assertThat(sandboxes).isEmpty();
+            }
+            Path log = Path.of(PodFixture.status(d, sidecar).getLogPath());
+            assertThat(Files.readString(log)).contains("stdout F sidecar-up");
+
+            d.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(sidecar).setTimeout(5).build());
+            var stopped = PodFixture.status(d, sidecar);
+            assertThat(stopped.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+            assertThat(PodFixture.status(d, web).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+        } finally {
+            d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+            assertThat(d.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod).build())
+                    .getStatus().getState()).isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
+            d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+        }
+        assertThat(sandboxProcesses(pod)).isEmpty();
+    }
+
+    @Test
+    void anExitCodeUnderGvisorIsReported() throws Exception {
+        String pod = runPod("exits", "runsc");
+        try {
+            String quitter = PodFixture.start(d, pod, PodFixture.container("quitter", "echo bye", "exit 7"));
+            var s = PodFixture.awaitExit(d, quitter);
+            assertThat(s.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+            assertThat(s.getExitCode()).isEqualTo(7);
+        } finally {
+            d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+            d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+        }
+    }
+
+    @Test
+    void aGvisorPodOutlivesADaemonRestartAndReportsStats() throws Exception {
+        String pod = runPod("survivor", "runsc");
+        String worker = PodFixture.start(d, pod, PodFixture.container("worker", "echo working", "exec sleep 1000"));
+        List<Long> sandboxes = sandboxProcesses(pod);
+        assertThat(sandboxes).hasSize(1);
+
+        d.process().destroyForcibly().waitFor(); // kill -9
+        d.start();
+        assertThat(PodFixture.status(d, worker).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+        assertThat(d.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod).build())
+                .getStatus().getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
+        assertThat(sandboxProcesses(pod)).isEqualTo(sandboxes);
+        assertThat(exec(worker, "echo", "still-here").getStdout().toStringUtf8()).contains("still-here");
+
+        // gVisor's own accounting (runsc events): the host cgroup of a joining container stays empty
+        long deadline = System.currentTimeMillis() + 10_000;
+        dev.hako.cri.v1.ContainerStats stats;
+        do {
+            Thread.sleep(300);
+            stats = d.runtime().containerStats(dev.hako.cri.v1.ContainerStatsRequest.newBuilder()
+                    .setContainerId(worker).build()).getStats();
+        } while (stats.getMemory().getWorkingSetBytes().getValue() == 0 && System.currentTimeMillis() < deadline);
+        assertThat(stats.getMemory().getWorkingSetBytes().getValue()).isPositive();
+        assertThat(stats.getCpu().getUsageCoreNanoSeconds().getValue()).isPositive();
+
+        d.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(worker).setTimeout(2).build());
+        assertThat(PodFixture.status(d, worker).getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+        d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+        d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+        assertThat(sandboxProcesses(pod)).isEmpty();
+    }
+
+    private static String hostKernel() throws IOException {
+        return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+    }
+}
