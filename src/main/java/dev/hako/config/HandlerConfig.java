@@ -12,8 +12,8 @@ import java.util.List;
  * @param type the handler type; only {@code "oci"} exists (room for a future VM type)
  * @param monitor the container monitor for this handler's containers (default {@code runtime.conmon})
  * @param privilegedWithoutHostDevices privileged containers of this handler do not get the host's devices
- * @param allowedAnnotations pod/container annotation keys, or prefixes ending in {@code *}, that may
- *     reach the OCI spec (parsed; not yet applied by the spec generator)
+ * @param allowedAnnotations pod annotation keys, or prefixes ending in {@code *}, copied into the OCI
+ *     specs of the pod's containers and infra container (where gVisor reads {@code dev.gvisor.*})
  * @param podInfra {@code "auto"} (an infra container only when the pod needs one: it shares a PID
  *     namespace, or the runtime is a sandbox runtime such as runsc) or {@code "always"}
  */

@@ -47,6 +47,7 @@ public final class ContainerService implements PodService.ContainerHook {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final HakoConfig config;
+    private final dev.hako.oci.RuntimeHandlers handlers;
     private final ContainerTable table;
     private final PodService pods;
     private final ImageService images;
@@ -58,6 +59,13 @@ public final class ContainerService implements PodService.ContainerHook {
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
     public ContainerService(HakoConfig config, MetadataStore store, PodService pods, ImageService images) {
+        this(config, store, pods, images, null);
+    }
+
+    /** With {@code handlers}, containers asking for a feature their runtime lacks are refused up front. */
+    public ContainerService(HakoConfig config, MetadataStore store, PodService pods, ImageService images,
+                            dev.hako.oci.RuntimeHandlers handlers) {
+        this.handlers = handlers;
         this.config = config;
         this.table = new ContainerTable(store);
         this.pods = pods;
@@ -92,8 +100,16 @@ public final class ContainerService implements PodService.ContainerHook {
                         + ") already exists in pod " + pod.id() + " as " + r.id());
             }
         }
-        String id = newId();
         HandlerConfig handler = handlerOf(pod);
+        for (int i = 0; i < cfg.getMountsCount(); i++) {
+            if (cfg.getMounts(i).getRecursiveReadOnly() && handlers != null
+                    && !handlers.features(handler.name()).recursiveReadOnlyMounts()) {
+                throw HakoException.invalidArgument("config.mounts[" + i + "].recursive_read_only", "runtime handler \""
+                        + handler.name() + "\" (" + handler.path() + ") does not support recursive read-only mounts"
+                        + " (no rro in its features)");
+            }
+        }
+        String id = newId();
         Path bundle = bundles.resolve(id);
         Path rootfs = bundle.resolve("rootfs");
         Path logPath = logPath(pod, cfg, bundle);
@@ -104,7 +120,8 @@ public final class ContainerService implements PodService.ContainerHook {
                     rootfs);
             mounted = true;
             ImageConfig imageConfig = images.config(image);
-            Map<String, Object> spec = SpecGenerator.generate(new SpecInput(id, cfg, pod.context(), imageConfig,
+            Map<String, Object> spec = SpecGenerator.generate(new SpecInput(id, withPodAnnotations(cfg, pod, handler),
+                    pod.context(), imageConfig,
                     imageText, rootfs, config.runtime().cgroupDriver(), minOomScoreAdj));
             Files.writeString(bundle.resolve("config.json"), Json.write(spec));
             if (logPath.getParent() != null) {
@@ -462,6 +479,17 @@ public final class ContainerService implements PodService.ContainerHook {
             return p;
         }
         return bundle.resolve("container.log");
+    }
+
+    /** The container's config with the pod annotations its handler lets into OCI specs ({@code allowed_annotations}). */
+    private static ContainerConfig withPodAnnotations(ContainerConfig cfg, Pod pod, HandlerConfig handler) {
+        Map<String, String> passed = new LinkedHashMap<>();
+        pod.config().getAnnotationsMap().forEach((k, v) -> {
+            if (handler.allowsAnnotation(k) && !cfg.containsAnnotations(k)) {
+                passed.put(k, v);
+            }
+        });
+        return passed.isEmpty() ? cfg : cfg.toBuilder().putAllAnnotations(passed).build();
     }
 
     private HandlerConfig handlerOf(Pod pod) {

@@ -51,7 +51,7 @@ public final class Daemon {
             NetworkState network = new NetworkState(store, cni);
             ImageService images = new ImageService(config, store);
             PodService pods = new PodService(config, store, handlers, cni);
-            ContainerService containers = new ContainerService(config, store, pods, images);
+            ContainerService containers = new ContainerService(config, store, pods, images, handlers);
             pods.setContainerHook(containers);
             pods.recover();
             containers.recover();

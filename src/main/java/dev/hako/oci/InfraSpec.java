@@ -28,6 +28,12 @@ public final class InfraSpec {
      */
     public static Map<String, Object> generate(PodContext pod, List<String> args, Path rootfs, CgroupDriver driver,
                                                int minOomScoreAdj) {
+        return generate(pod, args, rootfs, driver, minOomScoreAdj, Map.of());
+    }
+
+    /** @param podAnnotations the pod annotations the handler allows into specs (gVisor reads its own there) */
+    public static Map<String, Object> generate(PodContext pod, List<String> args, Path rootfs, CgroupDriver driver,
+                                               int minOomScoreAdj, Map<String, String> podAnnotations) {
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("ociVersion", SpecGenerator.OCI_VERSION);
 
@@ -67,7 +73,7 @@ public final class InfraSpec {
         }
         spec.put("mounts", mounts);
 
-        Map<String, Object> annotations = new LinkedHashMap<>();
+        Map<String, Object> annotations = new LinkedHashMap<>(podAnnotations);
         annotations.put(SpecGenerator.ANN_CONTAINER_TYPE, "sandbox");
         annotations.put(SpecGenerator.ANN_SANDBOX_ID, pod.podId());
         annotations.put(SpecGenerator.ANN_SANDBOX_NAME, SpecGenerator.nz(pod.podName()));

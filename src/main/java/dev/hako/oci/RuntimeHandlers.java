@@ -53,12 +53,17 @@ public final class RuntimeHandlers {
     }
 
     /**
-     * Optional runtime capabilities the kubelet gates features on. {@code recursive_read_only_mounts}
-     * stays false even when the runtime lists {@code rro}: Hako's spec generator does not yet turn a
-     * CRI recursive read-only mount into {@code rro}, and claiming it would weaken such mounts
-     * silently. User namespaces are not supported yet.
+     * Optional runtime capabilities the kubelet gates features on: {@code recursive_read_only_mounts}
+     * when the handler's runtime lists the {@code rro} mount option in its {@code features} output
+     * (the spec generator turns a CRI recursive read-only mount into {@code rro}). User namespaces
+     * are not supported yet.
      */
     public Features features(String handler) {
+        for (HandlerStatus s : statuses()) {
+            if (s.name().equals(handler)) {
+                return new Features(s.runtimeRro(), false);
+            }
+        }
         return Features.NONE;
     }
 

@@ -8,6 +8,7 @@ import dev.hako.cri.v1.KeyValue;
 import dev.hako.cri.v1.LinuxContainerResources;
 import dev.hako.cri.v1.LinuxContainerSecurityContext;
 import dev.hako.cri.v1.Mount;
+import dev.hako.cri.v1.MountPropagation;
 import dev.hako.cri.v1.SupplementalGroupsPolicy;
 import dev.hako.error.HakoException;
 import java.io.IOException;
@@ -576,6 +577,17 @@ public final class SpecGenerator {
                 default -> opts.add("rprivate");
             }
             opts.add(m.getReadonly() ? "ro" : "rw");
+            if (m.getRecursiveReadOnly()) {
+                // as the kubelet and containerd require: read-only, and no propagation that could bring rw mounts in
+                if (!m.getReadonly()) {
+                    throw HakoException.invalidArgument(field + ".recursive_read_only", "needs readonly: true");
+                }
+                if (m.getPropagation() != MountPropagation.PROPAGATION_PRIVATE) {
+                    throw HakoException.invalidArgument(field + ".recursive_read_only",
+                            "needs propagation PROPAGATION_PRIVATE, not " + m.getPropagation());
+                }
+                opts.add("rro");
+            }
             user.add(mount(m.getContainerPath(), "bind", m.getHostPath(), opts));
         }
         Set<String> taken = new HashSet<>();

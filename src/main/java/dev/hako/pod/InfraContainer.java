@@ -17,6 +17,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -51,17 +52,28 @@ final class InfraContainer {
     }
 
     /** Creates and starts the pod's infra container; returns its pid (on the host). */
-    int start(PodContext pod, HandlerConfig handler, Path podDir) throws IOException {
+    int start(PodContext pod, Map<String, String> podAnnotations, HandlerConfig handler, Path podDir)
+            throws IOException {
         prepareRootfs();
         Path bundle = podDir.resolve(DIR);
         Files.createDirectories(bundle);
         Files.writeString(bundle.resolve("config.json"), Json.write(InfraSpec.generate(pod,
-                command.subList(1, command.size()), rootfs, driver, minOomScoreAdj)));
+                command.subList(1, command.size()), rootfs, driver, minOomScoreAdj, allowed(podAnnotations, handler))));
         int pid = conmon.create(new Conmon.CreateRequest(pod.podId(), "infra", bundle, handler,
                 driver == CgroupDriver.SYSTEMD, bundle.resolve("infra.log"), false, false, false, CREATE_TIMEOUT));
         runtime(handler).start(pod.podId());
         LOG.debug("infra container started", "pod", pod.podId(), "pid", pid, "handler", handler.name());
         return pid;
+    }
+
+    private static Map<String, String> allowed(Map<String, String> annotations, HandlerConfig handler) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        annotations.forEach((k, v) -> {
+            if (handler.allowsAnnotation(k)) {
+                out.put(k, v);
+            }
+        });
+        return out;
     }
 
     /** Whether the pod's infra container has exited (conmon wrote its exit file). */

@@ -257,7 +257,7 @@ public final class PodService {
             if (runtime.needsInfra(sharedPid)) {
                 step("infra");
                 infraStarting = true;
-                int pid = infra.start(context(id, config, details), runtime, dir);
+                int pid = infra.start(context(id, config, details), config.getAnnotationsMap(), runtime, dir);
                 details = new PodDetails(dir, plan.hostname(), nsDir, pins.get(Kind.NET), pins.get(Kind.IPC),
                         pins.get(Kind.UTS), shm, plan.hostPid(), sharedPid, ips, pid);
             }

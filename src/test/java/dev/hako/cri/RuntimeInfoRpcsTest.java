@@ -97,9 +97,14 @@ class RuntimeInfoRpcsTest {
         String handlers = s.getInfoOrThrow("handlers");
         assertThat(handlers).startsWith("[{\"name\":\"runc\",\"path\":\"/usr/sbin/runc\",\"ready\":true,\"reason\":\"\"")
                 .contains("{\"name\":\"runc-debug\",\"path\":\"/usr/sbin/runc\",\"ready\":true,\"reason\":\"\"");
+        // rro follows the runtime's own features output, as the verbose info reports it per handler
+        boolean runcRro = handlers.contains("\"name\":\"runc\",") && handlers.split("\"name\":\"runc\",")[1]
+                .split("}")[0].contains("\"runtime_rro\":true");
         assertThat(s.getRuntimeHandlersList()).allSatisfy(h -> {
             assertThat(h.getFeatures().getUserNamespaces()).isFalse();
-            assertThat(h.getFeatures().getRecursiveReadOnlyMounts()).isFalse();
+            if (h.getName().equals("runc") || h.getName().isEmpty()) {
+                assertThat(h.getFeatures().getRecursiveReadOnlyMounts()).isEqualTo(runcRro);
+            }
         });
     }
 

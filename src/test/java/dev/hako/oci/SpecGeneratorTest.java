@@ -224,6 +224,25 @@ class SpecGeneratorTest {
     }
 
     @Test
+    void recursiveReadOnlyBecomesRroAndNeedsReadonlyAndPrivate() throws IOException {
+        Path a = Files.createDirectories(dir.resolve("rro"));
+        PodContext pod = new PodContext("p1", "web", "ns1", "u1", "podhost", null, null, null, null, false, null,
+                null, null, null, "", Map.of());
+        Mount.Builder rro = Mount.newBuilder().setContainerPath("/data").setHostPath(a.toString()).setReadonly(true)
+                .setRecursiveReadOnly(true).setPropagation(MountPropagation.PROPAGATION_PRIVATE);
+        Map<String, Object> spec = generate(base().addCommand("sh").addMounts(rro).build(), null, pod);
+        assertThat(mountsByDest(spec).get("/data").get("options")).isEqualTo(List.of("rbind", "rprivate", "ro", "rro"));
+
+        assertThatThrownBy(() -> generate(base().addCommand("sh").addMounts(rro.clone().setReadonly(false)).build(),
+                null, pod)).isInstanceOfSatisfying(HakoException.class, e -> assertThat(e.getMessage())
+                        .contains("config.mounts[0].recursive_read_only").contains("needs readonly: true"));
+        assertThatThrownBy(() -> generate(base().addCommand("sh").addMounts(rro.clone()
+                .setPropagation(MountPropagation.PROPAGATION_HOST_TO_CONTAINER)).build(), null, pod))
+                .isInstanceOfSatisfying(HakoException.class, e -> assertThat(e.getMessage())
+                        .contains("config.mounts[0].recursive_read_only").contains("PROPAGATION_PRIVATE"));
+    }
+
+    @Test
     void missingHostPathNamesTheMount() throws IOException {
         Path ok = Files.createDirectories(dir.resolve("ok"));
         ContainerConfig cfg = base().addCommand("sh")
