@@ -33,6 +33,12 @@ public final class Errno {
     public static final int ELOOP = 40;
     public static final int ENODATA = 61;
     public static final int EOPNOTSUPP = 95;
+    public static final int ENOTSOCK = 88;
+    public static final int EADDRINUSE = 98;
+    public static final int ECONNABORTED = 103;
+    public static final int ECONNRESET = 104;
+    public static final int ETIMEDOUT = 110;
+    public static final int ECONNREFUSED = 111;
     public static final int EDQUOT = 122;
 
     /** {@code NAME (description)}, or {@code errno N} for values outside the table. */
@@ -63,6 +69,12 @@ public final class Errno {
             case ELOOP -> "ELOOP (Too many levels of symbolic links)";
             case ENODATA -> "ENODATA (No data available)";
             case EOPNOTSUPP -> "EOPNOTSUPP (Operation not supported)";
+            case ENOTSOCK -> "ENOTSOCK (Socket operation on non-socket)";
+            case EADDRINUSE -> "EADDRINUSE (Address already in use)";
+            case ECONNABORTED -> "ECONNABORTED (Software caused connection abort)";
+            case ECONNRESET -> "ECONNRESET (Connection reset by peer)";
+            case ETIMEDOUT -> "ETIMEDOUT (Connection timed out)";
+            case ECONNREFUSED -> "ECONNREFUSED (Connection refused)";
             case EDQUOT -> "EDQUOT (Disk quota exceeded)";
             default -> null;
         };
