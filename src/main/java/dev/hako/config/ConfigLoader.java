@@ -8,6 +8,7 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -300,8 +301,34 @@ public final class ConfigLoader {
         if (port < 0 || port > 65535) {
             throw s.error("port", port + " is outside 0..65535");
         }
+        String cert = s.string("tls_cert", "");
+        String key = s.string("tls_key", "");
+        if (cert.isEmpty() != key.isEmpty()) {
+            throw s.error(cert.isEmpty() ? "tls_cert" : "tls_key", "tls_cert and tls_key must be set together");
+        }
+        Path certFile = cert.isEmpty() ? null : readableFile(s, "tls_cert", cert);
+        Path keyFile = key.isEmpty() ? null : readableFile(s, "tls_key", key);
+        String idle = s.string("stream_idle_timeout", "4h");
+        Duration idleTimeout;
+        try {
+            idleTimeout = StreamSettings.parseDuration(idle);
+        } catch (IllegalArgumentException e) {
+            throw s.error("stream_idle_timeout", "\"" + idle + "\" " + e.getMessage());
+        }
+        long maxSessions = s.integer("max_sessions", 100);
+        if (maxSessions < 1 || maxSessions > 100_000) {
+            throw s.error("max_sessions", maxSessions + " is outside 1..100000");
+        }
         s.rejectUnknown();
-        return new StreamSettings(address, (int) port);
+        return new StreamSettings(address, (int) port, certFile, keyFile, idleTimeout, (int) maxSessions);
+    }
+
+    private static Path readableFile(TomlSection s, String key, String value) throws ConfigException {
+        Path p = Path.of(value);
+        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            throw s.error(key, "\"" + value + "\" is not a readable file");
+        }
+        return p;
     }
 
     private static MetricsSettings metrics(TomlSection s) throws ConfigException {

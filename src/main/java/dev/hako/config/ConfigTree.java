@@ -23,7 +23,16 @@ public final class ConfigTree {
         network.put("cni_conf_dir", c.network().cniConfDir().toString());
         network.put("cni_bin_dirs", c.network().cniBinDirs().stream().map(Object::toString).toList());
         top.put("network", network);
-        top.put("stream", Map.of("address", c.stream().address(), "port", c.stream().port()));
+        Map<String, Object> stream = new LinkedHashMap<>();
+        stream.put("address", c.stream().address());
+        stream.put("port", c.stream().port());
+        if (c.stream().tls()) {
+            stream.put("tls_cert", c.stream().tlsCert().toString());
+            stream.put("tls_key", c.stream().tlsKey().toString());
+        }
+        stream.put("stream_idle_timeout", StreamSettings.formatDuration(c.stream().idleTimeout()));
+        stream.put("max_sessions", c.stream().maxSessions());
+        top.put("stream", stream);
         top.put("metrics", Map.of("address", c.metrics().address()));
         return top;
     }

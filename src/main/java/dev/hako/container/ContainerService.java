@@ -497,6 +497,11 @@ public final class ContainerService implements PodService.ContainerHook {
         return handlerByName(name);
     }
 
+    /** The configuration of a handler containers were created with; FAILED_PRECONDITION when it is gone. */
+    public HandlerConfig handlerConfig(String name) {
+        return handlerByName(name);
+    }
+
     private HandlerConfig handlerByName(String name) {
         HandlerConfig h = config.runtime().handlers().get(name);
         if (h == null) {

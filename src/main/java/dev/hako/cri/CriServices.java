@@ -3,6 +3,7 @@ package dev.hako.cri;
 import dev.hako.admin.v1.AdminGrpc;
 import dev.hako.config.HakoConfig;
 import dev.hako.container.ContainerService;
+import dev.hako.container.ContainerStreams;
 import dev.hako.pod.PodService;
 import dev.hako.cri.v1.ImageServiceGrpc;
 import dev.hako.cri.v1.RuntimeServiceGrpc;
@@ -10,6 +11,7 @@ import dev.hako.image.ImageService;
 import dev.hako.network.NetworkState;
 import dev.hako.oci.RuntimeHandlers;
 import dev.hako.stats.StatsService;
+import dev.hako.stream.StreamServer;
 import io.grpc.ServerServiceDefinition;
 import java.util.List;
 
@@ -19,12 +21,14 @@ public final class CriServices {
 
     public static List<ServerServiceDefinition> create(HakoConfig config, RuntimeHandlers handlers, NetworkState network,
                                                        ImageService images, PodService pods, ContainerService containers,
-                                                       StatsService stats) {
+                                                       StatsService stats, ContainerStreams streams,
+                                                       StreamServer streamServer) {
         RpcBinder runtime = new RpcBinder(RuntimeServiceGrpc.getServiceDescriptor());
         new RuntimeInfoRpcs(config, handlers, network).bind(runtime);
         new PodRpcs(pods).bind(runtime);
         new ContainerRpcs(containers).bind(runtime);
         new StatsRpcs(stats, config.root()).bind(runtime);
+        new StreamingRpcs(streams, streamServer, pods).bind(runtime);
         RpcBinder image = new RpcBinder(ImageServiceGrpc.getServiceDescriptor());
         new ImageRpcs(images).bind(image);
         RpcBinder admin = new RpcBinder(AdminGrpc.getServiceDescriptor());

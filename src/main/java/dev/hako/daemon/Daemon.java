@@ -4,6 +4,8 @@ import dev.hako.BuildInfo;
 import dev.hako.config.HakoConfig;
 import dev.hako.cri.CriServices;
 import dev.hako.container.ContainerService;
+import dev.hako.container.ContainerStreams;
+import dev.hako.stream.StreamServer;
 import dev.hako.image.ImageService;
 import dev.hako.pod.PodService;
 import dev.hako.stats.StatsService;
@@ -57,8 +59,11 @@ public final class Daemon {
             containers.recover();
             images.recover();
             StatsService stats = new StatsService(config, containers, pods).start();
+            ContainerStreams streams = new ContainerStreams(containers, pods, config.state(),
+                    config.runtime().cgroupDriver() == dev.hako.config.CgroupDriver.SYSTEMD);
+            StreamServer streamServer = startStreamServer(streams);
             CriSocketServer server = CriSocketServer.start(config.socket(),
-                    CriServices.create(config, handlers, network, images, pods, containers, stats));
+                    CriServices.create(config, handlers, network, images, pods, containers, stats, streams, streamServer));
             LOG.info("serving CRI", "socket", config.socket(), "version", BuildInfo.VERSION,
                     "root", config.root(), "state", config.state(),
                     "default_handler", handlers.defaultName(),
@@ -67,9 +72,22 @@ public final class Daemon {
             awaitStop();
             LOG.info("stopping: no new calls, waiting for running ones", "grace_ms", SHUTDOWN_GRACE_MILLIS);
             server.shutdown(SHUTDOWN_GRACE_MILLIS);
+            streamServer.close();
             stats.close();
         }
         LOG.info("stopped");
+    }
+
+    /** The exec/attach/port-forward server; a taken address or a bad certificate stops start-up. */
+    private StreamServer startStreamServer(ContainerStreams streams) throws StartupException {
+        try {
+            StreamServer server = new StreamServer(config.stream(), streams).start();
+            LOG.info("serving streams", "address", server.address());
+            return server;
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new StartupException(StartupException.FAILURE, "cannot start the stream server on "
+                    + config.stream().address() + ":" + config.stream().port() + ": " + e.getMessage());
+        }
     }
 
     /** Probes every handler off the start-up path and logs each one's readiness. */

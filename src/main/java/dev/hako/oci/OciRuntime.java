@@ -146,6 +146,32 @@ public final class OciRuntime {
         return node instanceof Number n ? n.longValue() : 0;
     }
 
+    /**
+     * The command line of a foreground {@code exec} of {@code processJson} in container {@code id}: the
+     * runtime runs the process on its own stdio (a terminal when the process asks for one) and exits with
+     * the process's status. {@code pidFile} receives the process's host pid (runc); runsc also writes
+     * the pid inside its sandbox to {@code internalPidFile}, for {@link #killInSandbox}.
+     */
+    public List<String> execCommand(String id, java.nio.file.Path processJson, java.nio.file.Path pidFile,
+                                    java.nio.file.Path internalPidFile) {
+        List<String> sub = new ArrayList<>(List.of("exec", "--process", processJson.toString(), "--pid-file",
+                pidFile.toString()));
+        if (handler.sandboxRuntime() && internalPidFile != null) {
+            sub.add("--internal-pid-file");
+            sub.add(internalPidFile.toString());
+        }
+        sub.add(id);
+        return commandLine(sub);
+    }
+
+    /** {@code runsc kill --pid PID id SIGNAL}: one process inside a gVisor sandbox. */
+    public void killInSandbox(String id, int pid, int signal) {
+        Result r = run(List.of("kill", "--pid", Integer.toString(pid), id, Integer.toString(signal)));
+        if (r.code != 0) {
+            throw failure("kill", id, r);
+        }
+    }
+
     /** The runtime's global arguments, for callers (the monitor) that pass them on: {@code --root=R} and the handler's args. */
     public static List<String> globalArgs(HandlerConfig handler) {
         List<String> out = new ArrayList<>();

@@ -35,6 +35,9 @@ class ConfigLoaderTest {
         assertThat(c.network().cniBinDirs()).containsExactly(Path.of("/usr/lib/cni"), Path.of("/opt/cni/bin"));
         assertThat(c.stream().address()).isEqualTo("127.0.0.1");
         assertThat(c.stream().port()).isZero();
+        assertThat(c.stream().idleTimeout()).isEqualTo(java.time.Duration.ofHours(4));
+        assertThat(c.stream().maxSessions()).isEqualTo(100);
+        assertThat(c.stream().tls()).isFalse();
         assertThat(c.metrics().enabled()).isFalse();
     }
 
@@ -67,6 +70,8 @@ class ConfigLoaderTest {
                 [stream]
                 address = "::1"
                 port = 10010
+                stream_idle_timeout = "1h30m"
+                max_sessions = 7
                 [metrics]
                 address = "127.0.0.1:9090"
                 """, null);
@@ -80,6 +85,8 @@ class ConfigLoaderTest {
         assertThat(hub.fallback()).isFalse();
         assertThat(c.image().maxConcurrentDownloads()).isEqualTo(5);
         assertThat(c.stream().port()).isEqualTo(10010);
+        assertThat(c.stream().idleTimeout()).isEqualTo(java.time.Duration.ofMinutes(90));
+        assertThat(c.stream().maxSessions()).isEqualTo(7);
         assertThat(c.metrics().address()).isEqualTo("127.0.0.1:9090");
     }
 
@@ -126,6 +133,12 @@ class ConfigLoaderTest {
                 "image.registries.\"docker.io\".mirrors (line 2): element 0 \"mirror.example.com\" is not an http:// or https:// URL");
         assertError("[stream]\naddress = \"localhost\"", "stream.address (line 2): \"localhost\" is not an IP address");
         assertError("[stream]\nport = 70000", "stream.port (line 2): 70000 is outside 0..65535");
+        assertError("[stream]\nstream_idle_timeout = \"4 hours\"", "stream.stream_idle_timeout (line 2): \"4 hours\" is not a duration");
+        assertError("[stream]\nstream_idle_timeout = \"0s\"", "stream.stream_idle_timeout (line 2): \"0s\" must be longer than zero");
+        assertError("[stream]\nmax_sessions = 0", "stream.max_sessions (line 2): 0 is outside 1..100000");
+        assertError("[stream]\ntls_cert = \"/etc/hostname\"", "stream.tls_key");
+        assertError("[stream]\ntls_cert = \"/nonexistent.pem\"\ntls_key = \"/nonexistent.key\"",
+                "stream.tls_cert (line 2): \"/nonexistent.pem\" is not a readable file");
         assertError("[metrics]\naddress = \"9090\"", "metrics.address (line 2): \"9090\" is not host:port");
         assertError("[runtime.handlers.Runc_1]\npath = \"/usr/sbin/runc\"", "runtime.handlers.Runc_1: handler names must be DNS-1123 labels");
     }

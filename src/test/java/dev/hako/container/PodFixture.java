@@ -82,6 +82,24 @@ final class PodFixture {
         return d.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus();
     }
 
+    /** GET {@code url} from the node, retrying for up to about 6 s while nothing answers yet. */
+    static String httpGet(String url) throws Exception {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .connectTimeout(java.time.Duration.ofSeconds(5)).proxy(java.net.http.HttpClient.Builder.NO_PROXY).build();
+        Exception last = null;
+        for (int i = 0; i < 30; i++) {
+            try {
+                return client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                        .timeout(java.time.Duration.ofSeconds(5)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            } catch (java.io.IOException e) {
+                last = e;
+                Thread.sleep(200);
+            }
+        }
+        throw last;
+    }
+
     /** Polls until the container has exited (at most 10 s). */
     static ContainerStatus awaitExit(DaemonProcess d, String id) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 10_000;

@@ -1,0 +1,159 @@
+package dev.hako.stream;
+
+import dev.hako.config.StreamSettings;
+import dev.hako.log.Log;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The exec/attach/port-forward endpoint the kubelet sends clients to. CRI calls get a single-use URL from
+ * {@link #execUrl}, {@link #attachUrl} or {@link #portForwardUrl}; the client then upgrades to SPDY/3.1 or
+ * WebSocket on that URL and speaks Kubernetes' streaming protocols.
+ */
+public final class StreamServer implements AutoCloseable {
+    private static final Log LOG = Log.of("stream");
+    static final Duration TOKEN_TTL = Duration.ofMinutes(1);
+
+    private final StreamSettings settings;
+    private final StreamBackend backend;
+    private final TokenStore tokens;
+    private final Semaphore sessions;
+    private EventLoopGroup group;
+    private Channel listener;
+    private InetSocketAddress address;
+
+    public StreamServer(StreamSettings settings, StreamBackend backend) {
+        this(settings, backend, TOKEN_TTL);
+    }
+
+    /** Tests shorten the token lifetime to see expiry without waiting a minute. */
+    StreamServer(StreamSettings settings, StreamBackend backend, Duration tokenTtl) {
+        this.settings = Objects.requireNonNull(settings);
+        this.backend = Objects.requireNonNull(backend);
+        this.tokens = new TokenStore(tokenTtl);
+        this.sessions = new Semaphore(settings.maxSessions());
+    }
+
+    public synchronized StreamServer start() throws IOException {
+        if (listener != null) {
+            throw new IllegalStateException("stream server already started");
+        }
+        SslContext ssl = settings.tls() ? sslContext() : null;
+        long idleMillis = settings.idleTimeout().toMillis();
+        SessionLimits limits = new SessionLimits(sessions, settings.maxSessions());
+        group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (ssl != null) {
+                            ch.pipeline().addLast("tls", ssl.newHandler(ch.alloc()));
+                        }
+                        ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+                        ch.pipeline().addLast("idle-close", new IdleCloser());
+                        ch.pipeline().addLast("http", new HttpServerCodec());
+                        ch.pipeline().addLast("http-aggregate", new HttpObjectAggregator(64 * 1024));
+                        ch.pipeline().addLast("route", new RequestRouter(tokens, limits, backend));
+                    }
+                });
+        try {
+            listener = b.bind(settings.address(), settings.port()).sync().channel();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw new IOException("interrupted while binding the stream server");
+        } catch (Exception e) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw new IOException("cannot listen on " + settings.address() + ":" + settings.port() + ": " + e.getMessage(), e);
+        }
+        address = (InetSocketAddress) listener.localAddress();
+        LOG.info("stream server listening", "address", address.getAddress().getHostAddress(), "port", address.getPort(),
+                "tls", settings.tls(), "max_sessions", settings.maxSessions());
+        return this;
+    }
+
+    private SslContext sslContext() throws IOException {
+        try {
+            return SslContextBuilder.forServer(settings.tlsCert().toFile(), settings.tlsKey().toFile())
+                    .sslProvider(SslProvider.JDK)
+                    .build();
+        } catch (Exception e) {
+            throw new IOException("cannot load the stream server's TLS certificate " + settings.tlsCert() + " and key "
+                    + settings.tlsKey() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public InetSocketAddress address() {
+        if (address == null) {
+            throw new IllegalStateException("stream server not started");
+        }
+        return address;
+    }
+
+    public String execUrl(String containerId, List<String> cmd, boolean tty, boolean stdin, boolean stdout, boolean stderr) {
+        requireStreams(stdin, stdout, stderr);
+        return url(new StreamRequest.Exec(containerId, List.copyOf(cmd), new StreamRequest.Options(tty, stdin, stdout, stderr)));
+    }
+
+    public String attachUrl(String containerId, boolean tty, boolean stdin, boolean stdout, boolean stderr) {
+        requireStreams(stdin, stdout, stderr);
+        return url(new StreamRequest.Attach(containerId, new StreamRequest.Options(tty, stdin, stdout, stderr)));
+    }
+
+    public String portForwardUrl(String podId, List<Integer> ports) {
+        for (int p : ports) {
+            if (p < 1 || p > 65535) {
+                throw new IllegalArgumentException("port " + p + " is outside 1..65535");
+            }
+        }
+        return url(new StreamRequest.PortForward(podId, List.copyOf(ports)));
+    }
+
+    private static void requireStreams(boolean stdin, boolean stdout, boolean stderr) {
+        if (!stdin && !stdout && !stderr) {
+            throw new IllegalArgumentException("one of stdin, stdout and stderr must be requested");
+        }
+    }
+
+    private String url(StreamRequest request) {
+        InetSocketAddress a = address();
+        String host = a.getAddress().getHostAddress();
+        if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return (settings.tls() ? "https" : "http") + "://" + host + ":" + a.getPort() + "/" + request.kind() + "/" + tokens.issue(request);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (listener != null) {
+            listener.close().awaitUninterruptibly();
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+            listener = null;
+        }
+    }
+
+    /** The session slots shared by all connections. */
+    record SessionLimits(Semaphore slots, int max) {}
+}

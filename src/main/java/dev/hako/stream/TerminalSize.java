@@ -1,0 +1,3 @@
+package dev.hako.stream;
+
+public record TerminalSize(int width, int height) {}

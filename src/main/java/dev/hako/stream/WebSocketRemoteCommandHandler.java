@@ -1,0 +1,110 @@
+package dev.hako.stream;
+
+import dev.hako.log.Log;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+import java.util.List;
+
+/** remotecommand over WebSocket: channels 0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize. */
+final class WebSocketRemoteCommandHandler extends ChannelInboundHandlerAdapter {
+    private static final Log LOG = Log.of("stream");
+    static final int STDIN = 0, STDOUT = 1, STDERR = 2, ERROR = 3, RESIZE = 4;
+
+    private final StreamRequest request;
+    private final StreamRequest.Options options;
+    private final StreamBackend backend;
+    private final WebSocketChannels channels;
+    private final boolean statusJson;
+    private final ResizeDecoder resizeDecoder = new ResizeDecoder();
+    private InboundPipe stdin;
+    private RemoteCommandSession session;
+
+    WebSocketRemoteCommandHandler(StreamRequest request, StreamBackend backend, WebSocketChannels channels, boolean statusJson) {
+        this.request = request;
+        this.options = request instanceof StreamRequest.Exec e ? e.options() : ((StreamRequest.Attach) request).options();
+        this.backend = backend;
+        this.channels = channels;
+        this.statusJson = statusJson;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        stdin = options.stdin() ? new InboundPipe(new ReadGate(ctx.channel())) : null;
+        session = new RemoteCommandSession(options.tty(), stdin,
+                options.stdout() ? channels.output(STDOUT) : null,
+                options.stderr() ? channels.output(STDERR) : null);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt != WebSocketChannels.HANDSHAKE_DONE) {
+            super.userEventTriggered(ctx, evt);
+            return;
+        }
+        FrameOutputStream errors = channels.output(ERROR);
+        List<String> cmd = CommandRunner.command(request);
+        // the kubelet greets with an empty message on the first output channel; some clients wait for it
+        int greeting = options.stdout() ? STDOUT : options.stderr() ? STDERR : ERROR;
+        channels.send(greeting, ctx.alloc().buffer(0));
+        CommandRunner.start(backend, request, session, outcome -> {
+            String report = statusJson ? outcome.statusJson(cmd) : outcome.legacyMessage(cmd);
+            if (report != null) {
+                SpdyStreams.writeQuietly(errors, report);
+            }
+            SpdyStreams.awaitQuietly(channels.close());
+            ctx.channel().close();
+        });
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            switch (msg) {
+                case PingWebSocketFrame ping -> ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
+                case CloseWebSocketFrame close -> ctx.close();
+                case WebSocketFrame frame -> onMessage(channels.decode(frame));
+                default -> { }
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onMessage(WebSocketChannels.Message m) {
+        if (m == null) {
+            return;
+        }
+        switch (m.channel()) {
+            case STDIN -> {
+                if (stdin != null) {
+                    stdin.offer(io.netty.buffer.Unpooled.wrappedBuffer(m.payload()));
+                }
+            }
+            case RESIZE -> resizeDecoder.feed(m.payload()).forEach(session::resize);
+            case WebSocketChannels.CLOSE_CHANNEL -> {
+                if (channels.supportsClose() && m.payload().length > 0 && m.payload()[0] == STDIN && stdin != null) {
+                    stdin.finish();
+                }
+            }
+            default -> LOG.debug("ignoring message on channel", "channel", m.channel());
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        session.abort();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("websocket connection error", "error", String.valueOf(cause.getMessage()));
+        ctx.close();
+    }
+
+}
