@@ -96,11 +96,19 @@ public final class ContainerStreams implements StreamBackend {
         List<Thread> pumps = new ArrayList<>();
         Process p = null;
         try {
-            ProcessBuilder pb = new ProcessBuilder(runtime.execCommand(c.id(), processJson, pidFile, innerPidFile));
+            List<String> command = runtime.execCommand(c.id(), processJson, pidFile, innerPidFile);
+            ProcessBuilder pb;
             if (pty != null) {
-                pb.redirectInput(pty.slave().toFile()).redirectOutput(pty.slave().toFile())
-                        .redirectError(ProcessBuilder.Redirect.appendTo(pty.slave().toFile()));
+                // one read-write descriptor of the slave on 0, 1 and 2, as a terminal's owner has it (runsc hands
+                // its stdin to the sandbox as the terminal); Java can only open redirects one way each, so sh does
+                // it and then becomes the runtime (same pid, for SIGWINCH)
+                List<String> viaShell = new ArrayList<>(List.of("/bin/sh", "-c", "exec \"$@\" 0<>\"$0\" 1>&0 2>&0",
+                        pty.slave().toString()));
+                viaShell.addAll(command);
+                pb = new ProcessBuilder(viaShell).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
             } else {
+                pb = new ProcessBuilder(command);
                 pb.redirectInput(io.stdin() != null ? ProcessBuilder.Redirect.PIPE
                         : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
                 if (io.stdout() == null) {

@@ -147,7 +147,10 @@ final class SandboxShim {
                 mkfifo -m 600 "$fifo" || exit 1
                 rt "$@" || exit $?
                 [ -n "$pidfile" ] || exit 0
+                # a background job's stdin is /dev/null: keep conmon's stdin pipe for the container on fd 3
+                exec 3<&0
                 (
+                    exec 0<&3 3<&-
                     read -r go < "$fifo"
                     [ "$go" = start ] || exit 137
                     rt start "$id" 2> "$bundle/start.err"
@@ -161,6 +164,7 @@ final class SandboxShim {
                     [ -n "$st" ] || exit 255
                     exit $((st & 255))
                 ) &
+                exec 3<&-
                 echo $! > "$pidfile.shim" && mv -f "$pidfile.shim" "$pidfile"
                 """.formatted(handler.name(), quoted, quoted);
     }

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -120,12 +121,12 @@ class GvisorPodTest {
                 // nc, not wget: under this gVisor release (host network mode) a blocking read on a client
                 // socket can fail with EAGAIN, which busybox wget does not retry; poll-then-read clients work
                 local = exec(sidecar, "sh", "-c", "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 127.0.0.1 80");
-                if (local.getExitCode() == 0) {
+                if (local.getExitCode() == 0 && local.getStdout().toStringUtf8().contains("hello")) {
                     break;
                 }
                 Thread.sleep(200);
             }
-            assertThat(local.getStdout().toStringUtf8()).as(local.getStderr().toStringUtf8()).contains("hello-" + handler);
+            assertThat(local.getStdout().toStringUtf8()).as(local.getExitCode() + " " + local.getStderr().toStringUtf8()).contains("hello-" + handler);
             String ip = ip(pod);
             assertThat(ip).startsWith(SUBNET_PREFIX);
             assertThat(httpGet("http://" + ip + "/")).contains("hello-" + handler);
@@ -202,6 +203,34 @@ class GvisorPodTest {
         d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
         d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
         assertThat(sandboxProcesses(pod)).isEmpty();
+    }
+
+    @Test
+    void interactiveExecAndAttachWorkInsideTheSandbox() throws Exception {
+        String pod = runPod("streams", "runsc");
+        try {
+            String echoer = PodFixture.start(d, pod, PodFixture.container("echoer",
+                    "while read l; do echo got:$l; done").setStdin(true));
+            String url = d.runtime().exec(dev.hako.cri.v1.ExecRequest.newBuilder().setContainerId(echoer)
+                    .addAllCmd(List.of("sh", "-c", "sleep 1; stty size; busybox dmesg | head -1"))
+                    .setTty(true).setStdin(true).setStdout(true).build()).getUrl();
+            try (WsChannels ws = WsChannels.connect(url, "v4.channel.k8s.io")) {
+                ws.resize(90, 25);
+                assertThat(ws.awaitClose(Duration.ofSeconds(20))).isTrue();
+                assertThat(ws.text(1)).as(ws.text(3)).contains("25 90").contains("gVisor");
+                assertThat(ws.text(3)).contains("Success");
+            }
+            String attach = d.runtime().attach(dev.hako.cri.v1.AttachRequest.newBuilder().setContainerId(echoer)
+                    .setStdin(true).setStdout(true).build()).getUrl();
+            try (WsChannels ws = WsChannels.connect(attach, "v4.channel.k8s.io")) {
+                ws.send(0, "inside\n");
+                assertThat(ws.await(1, "got:inside", Duration.ofSeconds(10))).as(ws.text(1)).isTrue();
+            }
+            assertThat(PodFixture.status(d, echoer).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+        } finally {
+            d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+            d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+        }
     }
 
     private static String hostKernel() throws IOException {

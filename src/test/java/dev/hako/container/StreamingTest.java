@@ -103,6 +103,39 @@ class StreamingTest {
     }
 
     @Test
+    void portForwardReachesAServerInThePodTwentyAtOnce() throws Exception {
+        PodFixture.start(d, pod, PodFixture.container("web",
+                "mkdir -p /www && echo forwarded > /www/index.html && exec httpd -f -p 8081 -h /www"));
+        List<java.util.concurrent.Future<String>> gets = new java.util.ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(20)) {
+            for (int i = 0; i < 20; i++) {
+                gets.add(pool.submit(() -> forwardedGet(8081)));
+            }
+            for (var g : gets) {
+                assertThat(g.get(60, java.util.concurrent.TimeUnit.SECONDS)).contains("200 OK").contains("forwarded");
+            }
+        }
+        // nothing listening: the error channel says so, for that port only
+        String url = d.runtime().portForward(dev.hako.cri.v1.PortForwardRequest.newBuilder().setPodSandboxId(pod)
+                .addPort(9).build()).getUrl();
+        try (WsChannels ws = WsChannels.connect(url + "?ports=9", "portforward.k8s.io")) {
+            assertThat(ws.await(1, "9", Duration.ofSeconds(10))).as(ws.text(1)).isTrue();
+        }
+    }
+
+    /** One HTTP GET through a WebSocket port forward: channel 0 data, channel 1 errors, each opened with the port. */
+    private static String forwardedGet(int port) throws Exception {
+        String url = d.runtime().portForward(dev.hako.cri.v1.PortForwardRequest.newBuilder().setPodSandboxId(pod)
+                .addPort(port).build()).getUrl();
+        try (WsChannels ws = WsChannels.connect(url + "?ports=" + port, "portforward.k8s.io")) {
+            ws.send(0, "GET / HTTP/1.0\r\n\r\n");
+            ws.await(0, "forwarded", Duration.ofSeconds(20));
+            String data = ws.text(0);
+            return data.length() > 2 ? data.substring(2) : data; // the first frame carried the port
+        }
+    }
+
+    @Test
     void aClientThatGoesAwayLeavesNoProcessBehind() throws Exception {
         String id = PodFixture.start(d, pod, PodFixture.container("victim", "exec sleep 1000"));
         WsChannels ws = WsChannels.connect(execUrl(id, false, false, false, "sleep", "4242"), V4);
