@@ -76,7 +76,12 @@ final class SpdyPortForwardHandler extends ChannelInboundHandlerAdapter {
             if (port < 1 || port > 65535) {
                 throw new NumberFormatException();
             }
-            pair.port = port;
+            // the CRI request may name no ports (kubectl over SPDY sends them per stream); when it does, stick to them
+            if (!request.ports().isEmpty() && !request.ports().contains(port)) {
+                pair.badPort = "port " + port + " was not requested for this port forward session";
+            } else {
+                pair.port = port;
+            }
         } catch (NumberFormatException e) {
             pair.badPort = "unable to parse \"" + portText + "\" as a port";
         }

@@ -7,6 +7,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -16,6 +18,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -37,6 +40,8 @@ public final class StreamServer implements AutoCloseable {
     private final StreamBackend backend;
     private final TokenStore tokens;
     private final Semaphore sessions;
+    // open connections, closed on shutdown so their sessions end and their processes are killed
+    private final ChannelGroup connections = new DefaultChannelGroup("stream-connections", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup group;
     private Channel listener;
     private InetSocketAddress address;
@@ -67,6 +72,7 @@ public final class StreamServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);
                         if (ssl != null) {
                             ch.pipeline().addLast("tls", ssl.newHandler(ch.alloc()));
                         }
@@ -149,6 +155,7 @@ public final class StreamServer implements AutoCloseable {
     public synchronized void close() {
         if (listener != null) {
             listener.close().awaitUninterruptibly();
+            connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
             listener = null;
         }

@@ -15,6 +15,7 @@ final class HostProcessBackend implements StreamBackend {
     final CountDownLatch started = new CountDownLatch(1);
     final CountDownLatch killed = new CountDownLatch(1);
     final CountDownLatch firstResize = new CountDownLatch(1);
+    final CountDownLatch exited = new CountDownLatch(1);
     volatile List<String> lastCommand;
 
     @Override
@@ -41,6 +42,7 @@ final class HostProcessBackend implements StreamBackend {
         Thread err = Thread.ofVirtual().start(() -> copy(p.getErrorStream(), io.stderr()));
         try {
             int code = p.waitFor();
+            exited.countDown();
             out.join();
             err.join();
             return code;
@@ -69,7 +71,13 @@ final class HostProcessBackend implements StreamBackend {
     private static void copyThenClose(InputStream from, OutputStream to) {
         try (to) {
             if (from != null) {
-                from.transferTo(to);
+                // Process streams are buffered: flush each chunk so line-at-a-time programs see it now
+                byte[] buf = new byte[8192];
+                int n;
+                while ((n = from.read(buf)) >= 0) {
+                    to.write(buf, 0, n);
+                    to.flush();
+                }
             }
         } catch (IOException ignored) {
             // process gone or client gone

@@ -77,7 +77,7 @@ class SpdyPortForwardTest {
         try (ServerSocket s = new ServerSocket(0)) {
             closedPort = s.getLocalPort();
         }
-        String url = server.portForwardUrl("pod1", List.of(closedPort));
+        String url = server.portForwardUrl("pod1", List.of(closedPort, web.getAddress().getPort()));
         try (SpdyTestClient c = SpdyTestClient.connect(url, "portforward.k8s.io")) {
             Request failed = open(c, closedPort, "1");
             assertThat(c.stream(failed.error()).await()).contains("error forwarding port " + closedPort + " to pod pod1").contains("refused");
@@ -87,6 +87,16 @@ class SpdyPortForwardTest {
             c.write(ok.data(), "GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
             c.finish(ok.data());
             assertThat(c.stream(ok.data()).await()).endsWith("hello from /after");
+        }
+    }
+
+    @Test
+    void portsOutsideTheRequestAreRefused() throws Exception {
+        int port = web.getAddress().getPort();
+        String url = server.portForwardUrl("pod1", List.of(port + 1 > 65535 ? port - 1 : port + 1));
+        try (SpdyTestClient c = SpdyTestClient.connect(url, "portforward.k8s.io")) {
+            Request r = open(c, port, "1");
+            assertThat(c.stream(r.error()).await()).isEqualTo("port " + port + " was not requested for this port forward session");
         }
     }
 

@@ -168,6 +168,33 @@ class SpdyRemoteCommandTest {
     }
 
     @Test
+    void slowClientBlocksOnlyItsOwnProcess() throws Exception {
+        start();
+        long total = 64L << 20;
+        String url = server.execUrl("c1", List.of("head", "-c", String.valueOf(total), "/dev/zero"), false, false, true, false);
+        try (SpdyTestClient slow = SpdyTestClient.connect(url, "v4.channel.k8s.io")) {
+            slow.pauseReading();
+            int error = slow.open("error");
+            int stdout = slow.open("stdout");
+            assertThat(backend.started.await(10, TimeUnit.SECONDS)).isTrue();
+            // nobody reads, so the writer must be held back rather than buffered in the daemon
+            assertThat(backend.exited.await(2, TimeUnit.SECONDS)).as("process blocked by back-pressure").isFalse();
+            // the same server keeps serving other sessions meanwhile
+            String quick = server.execUrl("c1", List.of("echo", "meanwhile"), false, false, true, false);
+            try (SpdyTestClient c = SpdyTestClient.connect(quick, "v4.channel.k8s.io")) {
+                int e = c.open("error");
+                int o = c.open("stdout");
+                assertThat(c.stream(o).await()).isEqualTo("meanwhile\n");
+                assertThat(c.stream(e).await()).contains("Success");
+            }
+            slow.resumeReading();
+            slow.stream(stdout).done.get(60, TimeUnit.SECONDS);
+            assertThat(slow.stream(stdout).count).isEqualTo(total);
+            assertThat(slow.stream(error).await()).contains("Success");
+        }
+    }
+
+    @Test
     void idleSessionsAreClosed() throws Exception {
         start(new StreamSettings("127.0.0.1", 0, null, null, Duration.ofMillis(700), 10));
         String url = server.execUrl("c1", List.of("cat"), false, true, true, false);

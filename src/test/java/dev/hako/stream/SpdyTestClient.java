@@ -49,6 +49,7 @@ final class SpdyTestClient implements AutoCloseable {
         final CompletableFuture<String> done = new CompletableFuture<>();
         final CompletableFuture<Void> replied = new CompletableFuture<>();
         volatile boolean reset;
+        volatile long count;
 
         synchronized String text() {
             return bytes.toString(StandardCharsets.UTF_8);
@@ -148,6 +149,15 @@ final class SpdyTestClient implements AutoCloseable {
         return f;
     }
 
+    /** Stops reading from the socket, like a client on a congested link. */
+    void pauseReading() {
+        channel.config().setAutoRead(false);
+    }
+
+    void resumeReading() {
+        channel.config().setAutoRead(true);
+    }
+
     boolean isOpen() {
         return channel.isActive();
     }
@@ -182,7 +192,10 @@ final class SpdyTestClient implements AutoCloseable {
                     StreamData s = streams.get(data.streamId());
                     if (s != null) {
                         synchronized (s) {
-                            s.bytes.writeBytes(ByteBufUtil.getBytes(data.content()));
+                            s.count += data.content().readableBytes();
+                            if (s.bytes.size() < 1 << 20) {
+                                s.bytes.writeBytes(ByteBufUtil.getBytes(data.content()));
+                            }
                         }
                         if (data.isLast()) s.done.complete(s.text());
                     }
