@@ -62,6 +62,24 @@ final class FrameOutputStream extends OutputStream {
         }
     }
 
+    /** Writes a last word (an error report) that nobody may be left to read. */
+    void writeQuietly(String text) {
+        try {
+            write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException ignored) {
+            // the client left; there is no one to tell
+        }
+    }
+
+    /** Waits briefly for frames to leave before the connection closes, so the last words reach the client. */
+    static void awaitQuietly(ChannelFuture f) {
+        try {
+            f.await(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     boolean isClosed() {
         return closed.get();
     }

@@ -58,13 +58,15 @@ final class PortForwarder {
         }
         Thread upload = Thread.ofVirtual().name("stream-portforward-up-" + port).start(this::upload);
         download();
+        // client-go waits for the error stream's end once the pod finished sending, then resets both streams;
+        // ending it now (not after the upload) lets the client finish while it still holds its local socket open
+        errors.close();
         try {
             upload.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         closeSocket();
-        errors.close();
     }
 
     private void upload() {

@@ -4,6 +4,7 @@ import dev.hako.log.Log;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.spdy.SpdyDataFrame;
+import io.netty.handler.codec.spdy.SpdyPingFrame;
 import io.netty.handler.codec.spdy.SpdyRstStreamFrame;
 import io.netty.handler.codec.spdy.SpdySynStreamFrame;
 import io.netty.util.ReferenceCountUtil;
@@ -53,6 +54,7 @@ final class SpdyPortForwardHandler extends ChannelInboundHandlerAdapter {
                 case SpdySynStreamFrame syn -> onNewStream(ctx, syn);
                 case SpdyDataFrame data -> onData(data);
                 case SpdyRstStreamFrame rst -> onReset(rst.streamId());
+                case SpdyPingFrame ping -> streams.answer(ping);
                 default -> { }
             }
         } finally {
@@ -125,7 +127,7 @@ final class SpdyPortForwardHandler extends ChannelInboundHandlerAdapter {
             pairsByDataStream.remove(pair.dataId);
             pair.upload.close();
             Thread.ofVirtual().start(() -> {
-                SpdyStreams.writeQuietly(errors, pair.badPort);
+                errors.writeQuietly(pair.badPort);
                 errors.close();
                 streams.finish(pair.dataId);
             });

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.spdy.SpdyDataFrame;
+import io.netty.handler.codec.spdy.SpdyPingFrame;
 import io.netty.handler.codec.spdy.SpdyRstStreamFrame;
 import io.netty.handler.codec.spdy.SpdySynStreamFrame;
 import io.netty.util.ReferenceCountUtil;
@@ -84,7 +85,8 @@ final class SpdyRemoteCommandHandler extends ChannelInboundHandlerAdapter {
                 case SpdySynStreamFrame syn -> onNewStream(ctx, syn);
                 case SpdyDataFrame data -> onData(data);
                 case SpdyRstStreamFrame rst -> onReset(rst.streamId());
-                default -> { } // pings and settings are the session handler's business
+                case SpdyPingFrame ping -> streams.answer(ping);
+                default -> { } // settings and window updates: no flow control, see SpdyUpgrade
             }
         } finally {
             ReferenceCountUtil.release(msg);
@@ -136,11 +138,11 @@ final class SpdyRemoteCommandHandler extends ChannelInboundHandlerAdapter {
         CommandRunner.start(backend, request, session, outcome -> {
             String report = version >= 4 ? outcome.statusJson(cmd) : outcome.legacyMessage(cmd);
             if (report != null) {
-                SpdyStreams.writeQuietly(errors, report);
+                errors.writeQuietly(report);
             }
             // like the kubelet: close every stream, then the connection
             for (int id : idsByType.values()) {
-                SpdyStreams.awaitQuietly(streams.finish(id));
+                FrameOutputStream.awaitQuietly(streams.finish(id));
             }
             streams.closeConnection();
         });

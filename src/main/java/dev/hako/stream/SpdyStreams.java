@@ -3,16 +3,15 @@ package dev.hako.stream;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.spdy.DefaultSpdyDataFrame;
 import io.netty.handler.codec.spdy.DefaultSpdyGoAwayFrame;
+import io.netty.handler.codec.spdy.DefaultSpdyPingFrame;
 import io.netty.handler.codec.spdy.DefaultSpdyRstStreamFrame;
 import io.netty.handler.codec.spdy.DefaultSpdySynReplyFrame;
+import io.netty.handler.codec.spdy.SpdyPingFrame;
 import io.netty.handler.codec.spdy.SpdyStreamStatus;
-import java.io.IOException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /** Writing to the client's SPDY streams of one connection, from any thread, closing each at most once. */
 final class SpdyStreams {
@@ -54,39 +53,19 @@ final class SpdyStreams {
         return channel.writeAndFlush(new DefaultSpdyDataFrame(streamId).setLast(true));
     }
 
-    /**
-     * Says goodbye and drops the connection now. Netty's session handler would otherwise hold the close back
-     * until the client closed its side of every stream, which a stuck client never does.
-     */
+    /** Says goodbye and drops the connection, whatever state the client's halves of the streams are in. */
     void closeConnection() {
-        channel.writeAndFlush(new DefaultSpdyGoAwayFrame(0)).addListener(f -> {
-            ChannelHandlerContext codec = channel.pipeline().context("spdy");
-            if (codec != null) {
-                codec.close();
-            } else {
-                channel.close();
-            }
-        });
+        channel.writeAndFlush(new DefaultSpdyGoAwayFrame(0)).addListener(f -> channel.close());
+    }
+
+    /** Answers the client's keep-alive pings (odd ids); our own would be even, and we send none. */
+    void answer(SpdyPingFrame ping) {
+        if ((ping.id() & 1) == 1) {
+            channel.writeAndFlush(new DefaultSpdyPingFrame(ping.id()));
+        }
     }
 
     FrameOutputStream output(int streamId) {
         return new FrameOutputStream(payload -> send(streamId, payload), () -> finish(streamId));
-    }
-
-    /** Waits briefly for frames to leave before the connection closes, so the last words reach the client. */
-    static void awaitQuietly(ChannelFuture f) {
-        try {
-            f.await(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    static void writeQuietly(FrameOutputStream out, String text) {
-        try {
-            out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        } catch (IOException ignored) {
-            // the client left; there is no one to tell
-        }
     }
 }

@@ -10,7 +10,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.spdy.SpdyFrameCodec;
-import io.netty.handler.codec.spdy.SpdySessionHandler;
 import io.netty.handler.codec.spdy.SpdyVersion;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,8 +69,9 @@ final class SpdyUpgrade {
         // written synchronously through the HTTP encoder before it leaves the pipeline
         ctx.writeAndFlush(resp);
         ChannelPipeline p = ctx.pipeline();
+        // No SpdySessionHandler: Kubernetes' clients (moby/spdystream) neither send nor honour WINDOW_UPDATE,
+        // so SPDY flow control would stall every stream after 64 KiB. Back-pressure comes from TCP instead.
         p.addAfter("http", "spdy", new SpdyFrameCodec(SpdyVersion.SPDY_3_1));
-        p.addAfter("spdy", "spdy-session", new SpdySessionHandler(SpdyVersion.SPDY_3_1, true));
         p.remove("http-aggregate");
         p.remove("http");
         p.replace("route", "stream", handler);

@@ -1,6 +1,7 @@
 package dev.hako.stream;
 
 import dev.hako.log.Log;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -54,9 +55,9 @@ final class WebSocketRemoteCommandHandler extends ChannelInboundHandlerAdapter {
         CommandRunner.start(backend, request, session, outcome -> {
             String report = statusJson ? outcome.statusJson(cmd) : outcome.legacyMessage(cmd);
             if (report != null) {
-                SpdyStreams.writeQuietly(errors, report);
+                errors.writeQuietly(report);
             }
-            SpdyStreams.awaitQuietly(channels.close());
+            FrameOutputStream.awaitQuietly(channels.close());
             ctx.channel().close();
         });
     }
@@ -82,7 +83,7 @@ final class WebSocketRemoteCommandHandler extends ChannelInboundHandlerAdapter {
         switch (m.channel()) {
             case STDIN -> {
                 if (stdin != null) {
-                    stdin.offer(io.netty.buffer.Unpooled.wrappedBuffer(m.payload()));
+                    stdin.offer(Unpooled.wrappedBuffer(m.payload()));
                 }
             }
             case RESIZE -> resizeDecoder.feed(m.payload()).forEach(session::resize);

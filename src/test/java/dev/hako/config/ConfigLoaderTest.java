@@ -268,6 +268,27 @@ class ConfigLoaderTest {
         assertError(head + "platform = \"kvm\"", "runtime.handlers.runc.platform (line 3)");
     }
 
+    @Test
+    void streamTlsFilesAndLimits() throws Exception {
+        Path dir = TempDirs.create("hako-cfg");
+        try {
+            Path cert = Files.writeString(dir.resolve("stream.crt"), "cert");
+            Path key = Files.writeString(dir.resolve("stream.key"), "key");
+            HakoConfig c = ConfigLoader.fromToml("[stream]\ntls_cert = \"" + cert + "\"\ntls_key = \"" + key
+                    + "\"\nstream_idle_timeout = \"90s\"\nmax_sessions = 3", null);
+            assertThat(c.stream().tls()).isTrue();
+            assertThat(c.stream().tlsCert()).isEqualTo(cert);
+            assertThat(c.stream().tlsKey()).isEqualTo(key);
+            assertThat(c.stream().idleTimeout()).isEqualTo(java.time.Duration.ofSeconds(90));
+            assertThat(dev.hako.json.Json.write(ConfigTree.of(c)))
+                    .contains("\"stream_idle_timeout\":\"1m30s\",\"max_sessions\":3")
+                    .contains("\"tls_key\":\"" + key + "\"");
+            assertError("[stream]\ntls_key = \"" + key + "\"", "stream.tls_cert: tls_cert and tls_key must be set together");
+        } finally {
+            TempDirs.delete(dir);
+        }
+    }
+
     private static void assertError(String toml, String expectedStart) {
         assertThatThrownBy(() -> ConfigLoader.fromToml(toml, null))
                 .isInstanceOf(ConfigException.class)

@@ -92,6 +92,10 @@ class CrictlStreamingTest {
         assertThat(r.out()).contains("from-stdin").contains("to-stderr")
                 .contains("command terminated with exit code 4"); // from v4's Status, as kubectl shows it
         assertThat(run(null, "exec", id, "echo", "plain").out()).contains("plain");
+        // well past SPDY's initial 64 KiB window: Kubernetes' clients send no window updates
+        String big = run(null, "exec", id, "sh", "-c", "i=0; while [ $i -lt 5000 ]; do echo line-$i-of-many-bytes; i=$((i+1)); done").out();
+        assertThat(big).contains("line-0-of-many-bytes").contains("line-4999-of-many-bytes");
+        assertThat(big.length()).isGreaterThan(100_000);
     }
 
     @Test

@@ -91,6 +91,20 @@ class SpdyPortForwardTest {
     }
 
     @Test
+    void errorStreamEndsWhenThePodIsDoneEvenIfTheClientKeepsItsSideOpen() throws Exception {
+        int port = web.getAddress().getPort();
+        String url = server.portForwardUrl("pod1", List.of(port));
+        try (SpdyTestClient c = SpdyTestClient.connect(url, "portforward.k8s.io")) {
+            Request r = open(c, port, "1");
+            c.write(r.data(), "GET /open HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertThat(c.stream(r.data()).await()).endsWith("hello from /open");
+            assertThat(c.stream(r.error()).await()).isEmpty();
+            c.reset(r.data());
+            c.reset(r.error());
+        }
+    }
+
+    @Test
     void portsOutsideTheRequestAreRefused() throws Exception {
         int port = web.getAddress().getPort();
         String url = server.portForwardUrl("pod1", List.of(port + 1 > 65535 ? port - 1 : port + 1));

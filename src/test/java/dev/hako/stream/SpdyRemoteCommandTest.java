@@ -195,6 +195,39 @@ class SpdyRemoteCommandTest {
     }
 
     @Test
+    void largeStdinFlowsThroughTheBoundedPipe() throws Exception {
+        start();
+        String url = server.execUrl("c1", List.of("wc", "-c"), false, true, true, false);
+        try (SpdyTestClient c = SpdyTestClient.connect(url, "v4.channel.k8s.io")) {
+            int error = c.open("error");
+            int stdin = c.open("stdin");
+            int stdout = c.open("stdout");
+            String chunk = "x".repeat(32 * 1024);
+            for (int i = 0; i < 160; i++) { // 5 MiB, far above the pipe's high-water mark
+                c.write(stdin, chunk);
+            }
+            c.finish(stdin);
+            assertThat(c.stream(stdout).await().trim()).isEqualTo(String.valueOf(160 * 32 * 1024));
+            assertThat(c.stream(error).await()).contains("Success");
+        }
+    }
+
+    @Test
+    void attachRunsTheBackendsAttach() throws Exception {
+        start();
+        String url = server.attachUrl("c1", false, true, true, false);
+        try (SpdyTestClient c = SpdyTestClient.connect(url, "v4.channel.k8s.io")) {
+            int error = c.open("error");
+            int stdin = c.open("stdin");
+            int stdout = c.open("stdout");
+            c.write(stdin, "attached\n");
+            c.finish(stdin);
+            assertThat(c.stream(stdout).await()).isEqualTo("attached\n");
+            assertThat(c.stream(error).await()).isEqualTo("{\"metadata\":{},\"status\":\"Success\"}");
+        }
+    }
+
+    @Test
     void idleSessionsAreClosed() throws Exception {
         start(new StreamSettings("127.0.0.1", 0, null, null, Duration.ofMillis(700), 10));
         String url = server.execUrl("c1", List.of("cat"), false, true, true, false);

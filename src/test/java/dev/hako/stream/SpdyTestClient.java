@@ -23,7 +23,6 @@ import io.netty.handler.codec.spdy.DefaultSpdySynStreamFrame;
 import io.netty.handler.codec.spdy.SpdyDataFrame;
 import io.netty.handler.codec.spdy.SpdyFrameCodec;
 import io.netty.handler.codec.spdy.SpdyRstStreamFrame;
-import io.netty.handler.codec.spdy.SpdySessionHandler;
 import io.netty.handler.codec.spdy.SpdyStreamStatus;
 import io.netty.handler.codec.spdy.SpdySynReplyFrame;
 import io.netty.handler.codec.spdy.SpdyVersion;
@@ -41,7 +40,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** A SPDY/3.1 client speaking as client-go does: upgrade, then one stream per streamType. */
+/**
+ * A SPDY/3.1 client speaking as client-go does: upgrade, then one stream per streamType, and like
+ * moby/spdystream no flow control (no WINDOW_UPDATE sent, none expected).
+ */
 final class SpdyTestClient implements AutoCloseable {
     /** What the server sent on one stream; done completes on FIN, reset or connection loss. */
     static final class StreamData {
@@ -165,8 +167,7 @@ final class SpdyTestClient implements AutoCloseable {
     /** Drops the TCP connection without goodbyes, like a killed kubectl. */
     @Override
     public void close() {
-        ChannelHandlerContext codec = channel.pipeline().context("spdy");
-        (codec != null ? codec.close() : channel.close()).awaitUninterruptibly();
+        channel.close().awaitUninterruptibly();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 
@@ -176,7 +177,6 @@ final class SpdyTestClient implements AutoCloseable {
             if (msg instanceof FullHttpResponse resp) {
                 if (resp.status().code() == 101) {
                     ctx.pipeline().addAfter("http", "spdy", new SpdyFrameCodec(SpdyVersion.SPDY_3_1));
-                    ctx.pipeline().addAfter("spdy", "spdy-session", new SpdySessionHandler(SpdyVersion.SPDY_3_1, false));
                     ctx.pipeline().remove("aggregate");
                     ctx.pipeline().remove("http");
                 }

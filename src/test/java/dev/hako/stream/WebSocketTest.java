@@ -110,10 +110,23 @@ class WebSocketTest {
                 // the first message on the data and on the error channel is the port, little-endian
                 assertThat(c.messages.get(0)).containsExactly(0, portBytes[0], portBytes[1]);
                 assertThat(c.messages.get(1)).containsExactly(1, portBytes[0], portBytes[1]);
-                assertThat(c.text(0).substring(2)).startsWith("HTTP/1.1 200");
+                assertThat(c.text(0)).contains("HTTP/1.1 200 OK");
             }
         } finally {
             web.stop(0);
+        }
+    }
+
+    @Test
+    void portForwardErrorOverWebSocketGoesToTheErrorChannel() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        String url = server.portForwardUrl("pod1", List.of(closedPort));
+        try (WebSocketTestClient c = WebSocketTestClient.connect(url, "v4.base64.channel.k8s.io")) {
+            c.awaitClose();
+            assertThat(c.text(1)).contains("error forwarding port " + closedPort + " to pod pod1");
         }
     }
 }
