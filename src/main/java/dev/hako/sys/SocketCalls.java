@@ -112,37 +112,23 @@ final class SocketCalls {
      * Errors name {@code what} (the socket's path).
      */
     static long recv(int fd, MemorySegment buf, int flags, String what) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(Native.STATE);
-            while (true) {
-                long n;
-                try {
-                    n = (long) Recv.H.invokeExact(state, fd, buf, buf.byteSize(), flags);
-                } catch (Throwable t) {
-                    throw Native.unexpected(t);
-                }
-                if (n >= 0) {
-                    return n;
-                }
-                int errno = Native.errno(state);
-                if (errno == ProcCalls.EAGAIN) {
-                    return AGAIN;
-                }
-                if (errno != ProcCalls.EINTR) {
-                    throw new ErrnoException("recv", what, errno);
-                }
-            }
-        }
+        return transfer(Recv.H, "recv", fd, buf, flags, what);
     }
 
     /** send(2) of {@code buf}; the bytes sent, or {@link #AGAIN}. Errors name {@code what}. */
     static long send(int fd, MemorySegment buf, int flags, String what) throws IOException {
+        return transfer(Send.H, "send", fd, buf, flags, what);
+    }
+
+    /** recv or send, retried on EINTR; EAGAIN is {@link #AGAIN} for the caller to poll. */
+    private static long transfer(MethodHandle call, String name, int fd, MemorySegment buf, int flags, String what)
+            throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Native.STATE);
             while (true) {
                 long n;
                 try {
-                    n = (long) Send.H.invokeExact(state, fd, buf, buf.byteSize(), flags);
+                    n = (long) call.invokeExact(state, fd, buf, buf.byteSize(), flags);
                 } catch (Throwable t) {
                     throw Native.unexpected(t);
                 }
@@ -154,7 +140,7 @@ final class SocketCalls {
                     return AGAIN;
                 }
                 if (errno != ProcCalls.EINTR) {
-                    throw new ErrnoException("send", what, errno);
+                    throw new ErrnoException(name, what, errno);
                 }
             }
         }
