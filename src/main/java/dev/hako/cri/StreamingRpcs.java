@@ -45,15 +45,17 @@ public final class StreamingRpcs {
                 r.getStdout(), r.getStderr())).build();
     }
 
+    /**
+     * The container's own terminal setting wins over the request's (kubectl already warns when it asked for
+     * one the container lacks); with a terminal there is no separate stderr, as in CRI-O and containerd.
+     */
     AttachResponse attach(AttachRequest r) {
-        checkStreams(r.getTty(), r.getStdin(), r.getStdout(), r.getStderr());
+        checkStreams(false, r.getStdin(), r.getStdout(), r.getStderr());
         Container c = streams.running(ContainerRpcs.requireId(r.getContainerId()));
-        if (r.getTty() != c.config().getTty()) {
-            throw HakoException.invalidArgument("tty", "is " + r.getTty() + " but container " + c.id()
-                    + (c.config().getTty() ? " has" : " has no") + " terminal");
-        }
-        return AttachResponse.newBuilder().setUrl(server.attachUrl(c.id(), r.getTty(), r.getStdin(), r.getStdout(),
-                r.getStderr())).build();
+        boolean tty = c.config().getTty();
+        boolean stderr = r.getStderr() && !tty;
+        return AttachResponse.newBuilder().setUrl(server.attachUrl(c.id(), tty, r.getStdin(),
+                r.getStdout() || (tty && r.getStderr()), stderr)).build();
     }
 
     PortForwardResponse portForward(PortForwardRequest r) {

@@ -136,6 +136,20 @@ class StreamingTest {
     }
 
     @Test
+    void attachWithoutStdinOrTerminalStreamsOutput() throws Exception {
+        String id = PodFixture.start(d, pod, PodFixture.container("ticker",
+                "i=0; while true; do echo tick-$i; echo tock-$i >&2; i=$((i+1)); sleep 0.2; done"));
+        // asking for a terminal the container lacks is not an error: the container's setting wins
+        String url = d.runtime().attach(AttachRequest.newBuilder().setContainerId(id).setTty(true)
+                .setStdout(true).setStderr(true).build()).getUrl();
+        try (WsChannels ws = WsChannels.connect(url, V4)) {
+            assertThat(ws.await(1, "tick-", Duration.ofSeconds(10))).as(ws.text(1)).isTrue();
+            assertThat(ws.await(2, "tock-", Duration.ofSeconds(10))).as(ws.text(2)).isTrue();
+        }
+        assertThat(PodFixture.status(d, id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+    }
+
+    @Test
     void aClientThatGoesAwayLeavesNoProcessBehind() throws Exception {
         String id = PodFixture.start(d, pod, PodFixture.container("victim", "exec sleep 1000"));
         WsChannels ws = WsChannels.connect(execUrl(id, false, false, false, "sleep", "4242"), V4);
