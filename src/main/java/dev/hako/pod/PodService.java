@@ -394,7 +394,9 @@ public final class PodService {
             throw HakoException.internal("cannot release the namespaces of pod sandbox " + pod.id() + ": "
                     + e.getMessage(), e);
         }
-        if (pod.state() == Pod.State.READY) {
+        // the stored state, not the reported one: a pod whose infra container died reports NOTREADY already
+        boolean storedReady = table.byId(pod.id()).map(r -> r.state().equals(Pod.State.READY.name())).orElse(false);
+        if (storedReady) {
             table.updateState(pod.id(), Pod.State.NOTREADY.name());
             LOG.info("pod sandbox stopped", "id", pod.id(), "pod", pod.namespace() + "/" + pod.name());
         } else {
@@ -563,6 +565,10 @@ public final class PodService {
         } catch (com.google.protobuf.InvalidProtocolBufferException | IllegalArgumentException e) {
             throw new HakoException(HakoException.Kind.DATA_LOSS, "the stored record of pod sandbox " + row.id()
                     + " is unreadable: " + e.getMessage(), e);
+        }
+        if (state == Pod.State.READY && d.infraPid() > 0 && infra.exited(row.id(), d.dir())) {
+            // the pod's anchor is gone (gVisor's sandbox died with it): not ready, so the kubelet makes a new one
+            state = Pod.State.NOTREADY;
         }
         return new Pod(row.id(), config, row.runtimeHandler(), state, row.createdAt(),
                 d.dir(), context(row.id(), config, d), d.ips(), d.infraPid());

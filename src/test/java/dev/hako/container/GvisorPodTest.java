@@ -233,6 +233,28 @@ class GvisorPodTest {
         }
     }
 
+    @Test
+    void aPodWhoseSandboxDiedIsNotReady() throws Exception {
+        String pod = runPod("crashing", "runsc");
+        try {
+            List<Long> sandboxes = sandboxProcesses(pod);
+            assertThat(sandboxes).hasSize(1);
+            new ProcessBuilder("kill", "-9", Long.toString(sandboxes.getFirst())).start().waitFor();
+            long deadline = System.currentTimeMillis() + 10_000;
+            PodSandboxState state;
+            do {
+                Thread.sleep(100);
+                state = d.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod).build())
+                        .getStatus().getState();
+            } while (state != PodSandboxState.SANDBOX_NOTREADY && System.currentTimeMillis() < deadline);
+            assertThat(state).isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
+        } finally {
+            d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+            d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+        }
+        assertThat(sandboxProcesses(pod)).isEmpty();
+    }
+
     private static String hostKernel() throws IOException {
         return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
     }
