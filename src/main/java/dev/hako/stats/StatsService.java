@@ -57,7 +57,7 @@ public final class StatsService implements AutoCloseable {
 
     private record Snapshot(Map<String, ContainerSample> containers, Map<String, PodSample> pods) {}
 
-    private record Previous(long cpuNanos, long monotonic) {}
+    private record Previous(long cpuNanos, long monotonic, long cores) {}
 
     private final Path cgroupRoot;
     private final Path layers;
@@ -69,6 +69,14 @@ public final class StatsService implements AutoCloseable {
     private final Function<Path, String> netDevReader;
     /** A sandbox runtime's own figures for a container, or null: then its cgroup is read. */
     private volatile Function<Container, CgroupSample> sandboxSampler = c -> null;
+    /**
+     * Sandbox figures cost a runtime process each ({@code runsc events}): they are taken at most every
+     * {@link #SANDBOX_INTERVAL} per container, the kubelet's own stats period, and served from here between.
+     */
+    private final Map<String, SandboxReading> sandboxReadings = new ConcurrentHashMap<>();
+    static final Duration SANDBOX_INTERVAL = Duration.ofSeconds(10);
+
+    private record SandboxReading(CgroupSample sample, long monotonic) {}
     private final Duration interval;
     private final Duration layerInterval;
 
@@ -201,11 +209,18 @@ public final class StatsService implements AutoCloseable {
             long cores = 0;
             if (c.state() == Container.State.RUNNING) {
                 cg = readCgroup(c);
-                long mono = System.nanoTime();
+                // a sandbox reading is dated when it was taken: between readings the rate stays what it was
+                SandboxReading reading = sandboxReadings.get(c.id());
+                long mono = reading != null ? reading.monotonic() : System.nanoTime();
                 if (cg != null) {
-                    Previous p = previous.put(c.id(), new Previous(cg.cpuNanos(), mono));
-                    if (p != null && mono > p.monotonic() && cg.cpuNanos() >= p.cpuNanos()) {
-                        cores = (long) ((cg.cpuNanos() - p.cpuNanos()) * 1e9 / (mono - p.monotonic()));
+                    Previous p = previous.get(c.id());
+                    if (p != null && p.monotonic() == mono) {
+                        cores = p.cores();
+                    } else {
+                        if (p != null && mono > p.monotonic() && cg.cpuNanos() >= p.cpuNanos()) {
+                            cores = (long) ((cg.cpuNanos() - p.cpuNanos()) * 1e9 / (mono - p.monotonic()));
+                        }
+                        previous.put(c.id(), new Previous(cg.cpuNanos(), mono, cores));
                     }
                 }
             } else {
@@ -240,14 +255,20 @@ public final class StatsService implements AutoCloseable {
             ps.put(p.id(), new PodSample(p, now, List.copyOf(members), sum, cores, net));
         }
         current = new Snapshot(cs, ps);
-        for (Map<String, ?> cache : List.of(dirs, previous, disks, walkStarted)) {
+        for (Map<String, ?> cache : List.of(dirs, previous, disks, walkStarted, sandboxReadings)) {
             cache.keySet().retainAll(cs.keySet());
         }
     }
 
     private CgroupSample readCgroup(Container c) {
+        long now = System.nanoTime();
+        SandboxReading last = sandboxReadings.get(c.id());
+        if (last != null && now - last.monotonic() < SANDBOX_INTERVAL.toNanos()) {
+            return last.sample();
+        }
         CgroupSample own = sandboxSampler.apply(c);
         if (own != null) {
+            sandboxReadings.put(c.id(), new SandboxReading(own, now));
             return own;
         }
         CgroupPaths.Dirs d = dirs.computeIfAbsent(c.id(), id -> dirsFor(c));
