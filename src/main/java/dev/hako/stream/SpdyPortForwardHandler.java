@@ -2,12 +2,8 @@ package dev.hako.stream;
 
 import dev.hako.log.Log;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.spdy.SpdyDataFrame;
-import io.netty.handler.codec.spdy.SpdyPingFrame;
-import io.netty.handler.codec.spdy.SpdyRstStreamFrame;
 import io.netty.handler.codec.spdy.SpdySynStreamFrame;
-import io.netty.util.ReferenceCountUtil;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * portforward.k8s.io over SPDY: each forwarded connection is a data stream and an error stream sharing a
  * requestID; any number of them may run at once on one client connection.
  */
-final class SpdyPortForwardHandler extends ChannelInboundHandlerAdapter {
+final class SpdyPortForwardHandler extends SpdyFrameHandler {
     private static final Log LOG = Log.of("stream");
 
     /** The two streams of one forwarded connection, confined to the event loop until it starts. */
@@ -33,7 +29,6 @@ final class SpdyPortForwardHandler extends ChannelInboundHandlerAdapter {
     private final StreamBackend backend;
     private final Map<String, Pair> pairs = new HashMap<>();
     private final Map<Integer, Pair> pairsByDataStream = new HashMap<>();
-    private SpdyStreams streams;
     private ReadGate gate;
 
     SpdyPortForwardHandler(StreamRequest.PortForward request, StreamBackend backend) {
@@ -48,21 +43,7 @@ final class SpdyPortForwardHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        try {
-            switch (msg) {
-                case SpdySynStreamFrame syn -> onNewStream(ctx, syn);
-                case SpdyDataFrame data -> onData(data);
-                case SpdyRstStreamFrame rst -> onReset(rst.streamId());
-                case SpdyPingFrame ping -> streams.answer(ping);
-                default -> { }
-            }
-        } finally {
-            ReferenceCountUtil.release(msg);
-        }
-    }
-
-    private void onNewStream(ChannelHandlerContext ctx, SpdySynStreamFrame syn) {
+    protected void onNewStream(ChannelHandlerContext ctx, SpdySynStreamFrame syn) {
         int id = syn.streamId();
         String type = syn.headers().getAsString("streamtype");
         String requestId = syn.headers().getAsString("requestid");
@@ -141,7 +122,8 @@ final class SpdyPortForwardHandler extends ChannelInboundHandlerAdapter {
         }));
     }
 
-    private void onData(SpdyDataFrame data) {
+    @Override
+    protected void onData(SpdyDataFrame data) {
         Pair pair = pairsByDataStream.get(data.streamId());
         if (pair != null) {
             pair.upload.offer(data.content());
@@ -151,7 +133,8 @@ final class SpdyPortForwardHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void onReset(int id) {
+    @Override
+    protected void onReset(int id) {
         Pair pair = pairsByDataStream.remove(id);
         if (pair != null) {
             pairs.values().remove(pair);

@@ -3,12 +3,8 @@ package dev.hako.stream;
 import dev.hako.log.Log;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.spdy.SpdyDataFrame;
-import io.netty.handler.codec.spdy.SpdyPingFrame;
-import io.netty.handler.codec.spdy.SpdyRstStreamFrame;
 import io.netty.handler.codec.spdy.SpdySynStreamFrame;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * remotecommand (exec/attach) over SPDY: the client opens one stream per streamType; once every expected
  * stream is there the command runs, and its outcome goes to the error stream before everything is closed.
  */
-final class SpdyRemoteCommandHandler extends ChannelInboundHandlerAdapter {
+final class SpdyRemoteCommandHandler extends SpdyFrameHandler {
     private static final Log LOG = Log.of("stream");
     static final long STREAM_CREATION_TIMEOUT_SECONDS = 30;
 
@@ -34,7 +30,6 @@ final class SpdyRemoteCommandHandler extends ChannelInboundHandlerAdapter {
     private final Map<Integer, String> typesById = new ConcurrentHashMap<>();
     private final Set<String> expected = new HashSet<>();
     private final ResizeDecoder resizeDecoder = new ResizeDecoder();
-    private SpdyStreams streams;
     private InboundPipe stdin;
     private RemoteCommandSession session;
     private ScheduledFuture<?> creationTimeout;
@@ -79,21 +74,7 @@ final class SpdyRemoteCommandHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        try {
-            switch (msg) {
-                case SpdySynStreamFrame syn -> onNewStream(ctx, syn);
-                case SpdyDataFrame data -> onData(data);
-                case SpdyRstStreamFrame rst -> onReset(rst.streamId());
-                case SpdyPingFrame ping -> streams.answer(ping);
-                default -> { } // settings and window updates: no flow control, see SpdyUpgrade
-            }
-        } finally {
-            ReferenceCountUtil.release(msg);
-        }
-    }
-
-    private void onNewStream(ChannelHandlerContext ctx, SpdySynStreamFrame syn) {
+    protected void onNewStream(ChannelHandlerContext ctx, SpdySynStreamFrame syn) {
         int id = syn.streamId();
         String type = syn.headers().getAsString("streamtype");
         streams.accept(id, type);
@@ -114,7 +95,8 @@ final class SpdyRemoteCommandHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void onData(SpdyDataFrame data) {
+    @Override
+    protected void onData(SpdyDataFrame data) {
         String type = typesById.get(data.streamId());
         if ("stdin".equals(type) && stdin != null) {
             stdin.offer(data.content());
@@ -126,7 +108,8 @@ final class SpdyRemoteCommandHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void onReset(int id) {
+    @Override
+    protected void onReset(int id) {
         if ("stdin".equals(typesById.get(id)) && stdin != null) {
             stdin.finish();
         }
