@@ -55,6 +55,7 @@ public final class ContainerService implements PodService.ContainerHook {
     private final Path bundles;
     private final Path layers;
     private final int minOomScoreAdj;
+    private volatile ContainerObserver observer = ContainerObserver.NONE;
     /** One lifecycle change at a time per container; different containers proceed in parallel. */
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
@@ -75,6 +76,19 @@ public final class ContainerService implements PodService.ContainerHook {
         this.layers = config.root().resolve("containers");
         this.minOomScoreAdj = ownOomScoreAdj();
         images.setLayersInUse(this::chainIdsInUse);
+    }
+
+    /** Who hears of containers created, started and removed (the stats sampler). */
+    public void observe(ContainerObserver o) {
+        this.observer = o == null ? ContainerObserver.NONE : o;
+    }
+
+    private void tell(java.util.function.Consumer<ContainerObserver> event) {
+        try {
+            event.accept(observer);
+        } catch (RuntimeException e) {
+            LOG.warn("container observer failed", "error", e.toString());
+        }
     }
 
     // ---- create / start -------------------------------------------------------------------
@@ -133,6 +147,7 @@ public final class ContainerService implements PodService.ContainerHook {
             Container c = new Container(id, pod.id(), cfg, imageText, image.id(), imageRef, Container.State.CREATED,
                     Instant.now(), null, null, null, "", "", pid, bundle, logPath, handler.name());
             table.insert(toRow(c, image));
+            tell(o -> o.changed(c));
             LOG.info("created container", "id", id, "name", name, "pod", pod.id(), "image", imageText, "pid", pid);
             return id;
         } catch (IOException | RuntimeException e) {
@@ -168,7 +183,9 @@ public final class ContainerService implements PodService.ContainerHook {
                 save(c.with(Container.State.EXITED, null, Instant.now(), 128, "StartError", e.getMessage(), c.pid()));
                 throw e;
             }
-            save(c.with(Container.State.RUNNING, Instant.now(), null, null, "", "", c.pid()));
+            Container running = c.with(Container.State.RUNNING, Instant.now(), null, null, "", "", c.pid());
+            save(running);
+            tell(o -> o.changed(running));
             LOG.info("started container", "id", id, "name", c.name());
         }
     }
@@ -222,6 +239,7 @@ public final class ContainerService implements PodService.ContainerHook {
             deleteTree(c.bundle());
             deleteTree(layers.resolve(id));
             table.delete(id);
+            tell(o -> o.removed(c));
             locks.remove(id);
             LOG.info("removed container", "id", id, "name", c.name());
         }

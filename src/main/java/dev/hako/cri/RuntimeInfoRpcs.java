@@ -23,6 +23,7 @@ import dev.hako.cri.v1.VersionRequest;
 import dev.hako.cri.v1.VersionResponse;
 import dev.hako.json.Json;
 import dev.hako.network.NetworkState;
+import dev.hako.oci.HostCgroups;
 import dev.hako.oci.RuntimeHandlers;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -66,6 +67,7 @@ public final class RuntimeInfoRpcs {
     }
 
     StatusResponse status(StatusRequest request) {
+        HostCgroups cgroups = HostCgroups.refresh();
         StatusResponse.Builder out = StatusResponse.newBuilder()
                 .setStatus(RuntimeStatus.newBuilder()
                         .addConditions(condition("RuntimeReady", handlers.readiness()))
@@ -79,6 +81,7 @@ public final class RuntimeInfoRpcs {
         if (request.getVerbose()) {
             out.putInfo("config", configJson);
             out.putInfo("handlers", Json.write(handlers.statusInfo()));
+            out.putInfo("cgroups", Json.write(cgroups.describe()));
             network.podCidrs().ifPresent(cidrs -> out.putInfo("podCIDR", Json.write(cidrs.toString())));
         }
         return out.build();

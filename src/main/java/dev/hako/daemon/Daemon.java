@@ -49,6 +49,7 @@ public final class Daemon {
              ExclusiveLock socketLock = ExclusiveLock.acquire(lockFileFor(config.socket()), "socket " + config.socket());
              MetadataStore store = openStore()) {
             RuntimeHandlers handlers = new RuntimeHandlers(config.runtime());
+            dev.hako.oci.HostCgroups.current(); // logs once what containers' resources will leave out
             Cni cni = new Cni(config.network(), config.state().resolve("cni"));
             NetworkState network = new NetworkState(store, cni);
             ImageService images = new ImageService(config, store);

@@ -39,7 +39,7 @@ import java.util.Set;
  * them is refused; privileged containers get all of Hako's capabilities, the host's devices, a
  * writable /sys and no masked or read-only paths.
  *
- * <p>Not generated (yet): hugepage limits, image volumes and id-mapped mounts.
+ * <p>Not generated (yet): image volumes and id-mapped mounts.
  */
 public final class SpecGenerator {
     private SpecGenerator() {}
@@ -800,58 +800,70 @@ public final class SpecGenerator {
 
     /**
      * The CPU and memory limits of {@code r} in OCI {@code linux.resources} form, without device rules:
-     * what {@code runtime update --resources} applies to a running container.
+     * what {@code runtime update --resources} applies to a running container. Fields the host's cgroups
+     * cannot enforce are left out ({@link HostCgroups#omitted()}), as the runtime would fail on them.
      */
     public static Map<String, Object> limits(LinuxContainerResources r) {
+        return limits(r, HostCgroups.current());
+    }
+
+    /** As {@link #limits(LinuxContainerResources)}, for the given host. */
+    public static Map<String, Object> limits(LinuxContainerResources r, HostCgroups host) {
         Map<String, Object> out = new LinkedHashMap<>();
         Map<String, Object> memory = new LinkedHashMap<>();
-        if (r.getMemoryLimitInBytes() > 0) {
-            memory.put("limit", r.getMemoryLimitInBytes());
-            if (r.getMemorySwapLimitInBytes() > 0) {
-                memory.put("swap", r.getMemorySwapLimitInBytes());
-            } else if (swapAccounting()) {
-                memory.put("swap", r.getMemoryLimitInBytes()); // no swap beyond the memory limit
+        if (host.has("memory")) {
+            if (r.getMemoryLimitInBytes() > 0) {
+                memory.put("limit", r.getMemoryLimitInBytes());
             }
-        } else if (r.getMemorySwapLimitInBytes() > 0) {
-            memory.put("swap", r.getMemorySwapLimitInBytes());
+            if (host.swapAccounting()) {
+                if (r.getMemorySwapLimitInBytes() > 0) {
+                    memory.put("swap", r.getMemorySwapLimitInBytes());
+                } else if (r.getMemoryLimitInBytes() > 0) {
+                    memory.put("swap", r.getMemoryLimitInBytes()); // no swap beyond the memory limit
+                }
+            }
         }
         if (!memory.isEmpty()) {
             out.put("memory", memory);
         }
         Map<String, Object> cpu = new LinkedHashMap<>();
-        if (r.getCpuShares() > 0) {
-            cpu.put("shares", r.getCpuShares());
+        if (host.has("cpu")) {
+            if (r.getCpuShares() > 0) {
+                cpu.put("shares", r.getCpuShares());
+            }
+            if (r.getCpuQuota() != 0) {
+                cpu.put("quota", r.getCpuQuota());
+            }
+            if (r.getCpuPeriod() > 0) {
+                cpu.put("period", r.getCpuPeriod());
+            }
         }
-        if (r.getCpuQuota() != 0) {
-            cpu.put("quota", r.getCpuQuota());
-        }
-        if (r.getCpuPeriod() > 0) {
-            cpu.put("period", r.getCpuPeriod());
-        }
-        if (!r.getCpusetCpus().isEmpty()) {
-            cpu.put("cpus", r.getCpusetCpus());
-        }
-        if (!r.getCpusetMems().isEmpty()) {
-            cpu.put("mems", r.getCpusetMems());
+        if (host.has("cpuset")) {
+            if (!r.getCpusetCpus().isEmpty()) {
+                cpu.put("cpus", r.getCpusetCpus());
+            }
+            if (!r.getCpusetMems().isEmpty()) {
+                cpu.put("mems", r.getCpusetMems());
+            }
         }
         if (!cpu.isEmpty()) {
             out.put("cpu", cpu);
         }
-        if (r.getHugepageLimitsCount() > 0) {
+        if (r.getHugepageLimitsCount() > 0 && host.has("hugetlb")) {
             List<Object> pages = new ArrayList<>();
             r.getHugepageLimitsList().forEach(h -> pages.add(Map.of("pageSize", h.getPageSize(), "limit", h.getLimit())));
             out.put("hugepageLimits", pages);
         }
-        if (r.getUnifiedCount() > 0) {
-            out.put("unified", new LinkedHashMap<>(r.getUnifiedMap()));
+        Map<String, String> unified = new LinkedHashMap<>();
+        r.getUnifiedMap().forEach((k, v) -> {
+            if (host.supportsUnifiedKey(k)) {
+                unified.put(k, v);
+            }
+        });
+        if (!unified.isEmpty()) {
+            out.put("unified", unified);
         }
         return out;
-    }
-
-    /** Whether the host can limit swap: cgroup v2, or v1 with memsw accounting. */
-    private static boolean swapAccounting() {
-        return Files.exists(Path.of("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"))
-                || Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers"));
     }
 
     /** {@code linux.cgroupsPath} for the container: a cgroupfs path, or systemd's {@code slice:prefix:name}. */

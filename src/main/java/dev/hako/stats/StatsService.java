@@ -33,10 +33,14 @@ import java.util.function.Supplier;
 /**
  * Samples container cgroups, writable layers and pod network counters in the background and serves
  * the latest samples. One virtual thread ticks every {@code interval}; it reads cgroup files only for
- * running containers, and a pod's /proc/net/dev only while one of its containers runs. Writable layers
- * are walked on their own virtual threads, at most once per {@code layerInterval} each. Queries answer
- * from the last snapshot in memory and never touch the filesystem (except to tell NOT_FOUND from "not
- * sampled yet" for an ID the snapshot does not hold).
+ * created and running containers, and a pod's /proc/net/dev only while one of its containers runs.
+ * Writable layers are walked on their own virtual threads, at most once per {@code layerInterval} each.
+ * Queries answer from the last snapshot in memory and never touch the filesystem (except to tell
+ * NOT_FOUND from "not sampled yet" for an ID the snapshot does not hold).
+ *
+ * <p>So that no container is ever missing between two rounds, the container service reports every
+ * creation, start and removal ({@link #track}, {@link #forget}): the container is sampled at once and
+ * put into the snapshot, and a round that began before the event keeps it.
  */
 public final class StatsService implements AutoCloseable {
     private static final Log LOG = Log.of("stats");
@@ -86,6 +90,13 @@ public final class StatsService implements AutoCloseable {
     private final Map<String, Long> walkStarted = new ConcurrentHashMap<>();
     private final Set<String> walking = ConcurrentHashMap.newKeySet();
     private volatile Snapshot current = new Snapshot(Map.of(), Map.of());
+    /** Guards publishing a snapshot, so that a round never undoes an event that came after it began. */
+    private final Object publish = new Object();
+    /** Samples taken at an event, and removals, each with its {@code System.nanoTime()}, until a later round. */
+    private final Map<String, Event> events = new LinkedHashMap<>();
+
+    /** {@code sample} null: the container was removed. */
+    private record Event(ContainerSample sample, long monotonic) {}
     private volatile Thread sampler;
 
     public StatsService(HakoConfig config, ContainerService containers, PodService pods) {
@@ -96,6 +107,17 @@ public final class StatsService implements AutoCloseable {
                 .map(s -> new CgroupSample(s.cpuNanos(), s.memoryBytes(), s.memoryBytes(), s.memoryBytes(), 0, 0,
                         s.pids()))
                 .orElse(null);
+        containers.observe(new dev.hako.container.ContainerObserver() {
+            @Override
+            public void changed(Container c) {
+                track(c);
+            }
+
+            @Override
+            public void removed(Container c) {
+                forget(c);
+            }
+        });
     }
 
     /** For tests: every source injectable. */
@@ -200,14 +222,14 @@ public final class StatsService implements AutoCloseable {
 
     /** One sampling round; package-visible for tests. */
     void tick() {
+        long began = System.nanoTime();
         List<Container> all = listContainers.get();
         Map<String, ContainerSample> cs = new LinkedHashMap<>();
-        Map<String, List<ContainerSample>> byPod = new LinkedHashMap<>();
         long now = epochNanos();
         for (Container c : all) {
             CgroupSample cg = null;
             long cores = 0;
-            if (c.state() == Container.State.RUNNING) {
+            if (hasCgroup(c)) {
                 cg = readCgroup(c);
                 // a sandbox reading is dated when it was taken: between readings the rate stays what it was
                 SandboxReading reading = sandboxReadings.get(c.id());
@@ -227,37 +249,149 @@ public final class StatsService implements AutoCloseable {
                 previous.remove(c.id());
             }
             maybeWalk(c.id());
-            ContainerSample s = new ContainerSample(c, now, cg, cores, disks.get(c.id()));
-            cs.put(c.id(), s);
-            byPod.computeIfAbsent(c.podId(), k -> new ArrayList<>()).add(s);
+            cs.put(c.id(), new ContainerSample(c, now, cg, cores, disks.get(c.id())));
         }
-        Map<String, PodSample> ps = new LinkedHashMap<>();
-        for (Pod p : listPods.get()) {
-            List<ContainerSample> members = byPod.getOrDefault(p.id(), List.of());
-            CgroupSample sum = CgroupSample.ZERO;
-            long cores = 0;
-            boolean running = false;
-            for (ContainerSample s : members) {
-                if (s.cgroup() != null) {
-                    sum = sum.plus(s.cgroup());
-                    cores += s.nanoCores();
-                    running = true;
+        List<Pod> podList = listPods.get();
+        // network counters cost a process per pod: read before taking the lock that events wait on
+        Map<String, List<NetDev.Iface>> networks = new LinkedHashMap<>();
+        for (Pod p : podList) {
+            networks.put(p.id(), readNetwork(p, cs.values().stream().filter(s -> s.container().podId().equals(p.id()))
+                    .toList()));
+        }
+        synchronized (publish) {
+            // events since this round began win over what the round read before them
+            for (Map.Entry<String, Event> e : events.entrySet()) {
+                if (e.getValue().monotonic() < began) {
+                    continue;
+                }
+                ContainerSample tracked = e.getValue().sample();
+                ContainerSample read = cs.get(e.getKey());
+                if (tracked == null) {
+                    cs.remove(e.getKey());
+                } else if (read == null || read.cgroup() == null) {
+                    cs.put(e.getKey(), tracked);
                 }
             }
-            List<NetDev.Iface> net = List.of();
-            if (running && p.state() == Pod.State.READY && p.context().netns() != null) {
-                try {
-                    net = NetDev.parse(netDevReader.apply(p.context().netns()));
-                } catch (RuntimeException e) {
-                    LOG.debug("cannot read pod network counters", "pod", p.id(), "error", e.toString());
-                }
+            events.values().removeIf(e -> e.monotonic() < began);
+            Map<String, List<ContainerSample>> byPod = new LinkedHashMap<>();
+            for (ContainerSample s : cs.values()) {
+                byPod.computeIfAbsent(s.container().podId(), k -> new ArrayList<>()).add(s);
             }
-            ps.put(p.id(), new PodSample(p, now, List.copyOf(members), sum, cores, net));
+            Map<String, PodSample> ps = new LinkedHashMap<>();
+            Map<String, PodSample> before = current.pods();
+            for (Pod p : podList) {
+                List<ContainerSample> members = byPod.getOrDefault(p.id(), List.of());
+                ps.put(p.id(), podSample(p, now, members, networks.get(p.id())));
+            }
+            // pods made while this round ran: kept as the events left them
+            before.forEach((id, sample) -> {
+                if (!ps.containsKey(id) && byPod.containsKey(id)) {
+                    ps.put(id, podSample(sample.pod(), now, byPod.get(id), sample.network()));
+                }
+            });
+            current = new Snapshot(cs, ps);
         }
-        current = new Snapshot(cs, ps);
         for (Map<String, ?> cache : List.of(dirs, previous, disks, walkStarted, sandboxReadings)) {
             cache.keySet().retainAll(cs.keySet());
         }
+    }
+
+    /** A pod's figures: the sum over its containers that have a cgroup sample. */
+    private static PodSample podSample(Pod p, long now, List<ContainerSample> members, List<NetDev.Iface> net) {
+        CgroupSample sum = CgroupSample.ZERO;
+        long cores = 0;
+        for (ContainerSample s : members) {
+            if (s.cgroup() != null) {
+                sum = sum.plus(s.cgroup());
+                cores += s.nanoCores();
+            }
+        }
+        return new PodSample(p, now, List.copyOf(members), sum, cores, net);
+    }
+
+    private List<NetDev.Iface> readNetwork(Pod p, List<ContainerSample> members) {
+        boolean running = members.stream().anyMatch(s -> s.cgroup() != null);
+        if (running && p.state() == Pod.State.READY && p.context().netns() != null) {
+            try {
+                return NetDev.parse(netDevReader.apply(p.context().netns()));
+            } catch (RuntimeException e) {
+                LOG.debug("cannot read pod network counters", "pod", p.id(), "error", e.toString());
+            }
+        }
+        return List.of();
+    }
+
+    // ---- events: containers appear and go at once -------------------------------------------
+
+    /**
+     * A container was created or started: it is sampled now (its cgroup, and its writable layer, which
+     * is small this early) and answered from the snapshot from here on.
+     */
+    public void track(Container c) {
+        long mono = System.nanoTime();
+        CgroupSample cg = null;
+        if (hasCgroup(c)) {
+            try {
+                cg = readCgroup(c);
+            } catch (RuntimeException e) {
+                LOG.debug("cannot sample a new container", "id", c.id(), "error", e.toString());
+            }
+        }
+        DiskUsage disk = disks.get(c.id());
+        if (disk == null) {
+            disk = walk(layers.resolve(c.id()).resolve("upper"));
+            disks.put(c.id(), disk);
+            walkStarted.putIfAbsent(c.id(), mono);
+        }
+        ContainerSample sample = new ContainerSample(c, epochNanos(), cg, 0, disk);
+        synchronized (publish) {
+            events.put(c.id(), new Event(sample, mono));
+            Snapshot snap = current;
+            Map<String, ContainerSample> cs = new LinkedHashMap<>(snap.containers());
+            cs.put(c.id(), sample);
+            current = new Snapshot(cs, withPod(snap.pods(), cs, c.podId()));
+        }
+    }
+
+    /** A container was removed: it leaves the answers now, not at the next round. */
+    public void forget(Container c) {
+        synchronized (publish) {
+            events.put(c.id(), new Event(null, System.nanoTime()));
+            Snapshot snap = current;
+            if (!snap.containers().containsKey(c.id())) {
+                return;
+            }
+            Map<String, ContainerSample> cs = new LinkedHashMap<>(snap.containers());
+            cs.remove(c.id());
+            current = new Snapshot(cs, withPod(snap.pods(), cs, c.podId()));
+        }
+    }
+
+    /** {@code pods} with pod {@code podId}'s sample rebuilt from {@code cs}; its network figures kept. */
+    private Map<String, PodSample> withPod(Map<String, PodSample> pods, Map<String, ContainerSample> cs, String podId) {
+        PodSample old = pods.get(podId);
+        Pod pod;
+        if (old != null) {
+            pod = old.pod();
+        } else {
+            try {
+                pod = findPod.apply(podId);
+            } catch (RuntimeException e) {
+                return pods; // the pod is going away too
+            }
+            if (pod == null) {
+                return pods;
+            }
+        }
+        List<ContainerSample> members = cs.values().stream().filter(s -> s.container().podId().equals(podId)).toList();
+        Map<String, PodSample> out = new LinkedHashMap<>(pods);
+        out.put(podId, podSample(pod, epochNanos(), members, old != null ? old.network() : List.of()));
+        return out;
+    }
+
+    /** Created containers have their cgroup already (the runtime made it at create); exited ones are gone. */
+    private static boolean hasCgroup(Container c) {
+        return c.state() == Container.State.RUNNING || c.state() == Container.State.CREATED;
     }
 
     private CgroupSample readCgroup(Container c) {

@@ -7,6 +7,7 @@ import static dev.hako.container.PodFixture.start;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hako.cri.v1.ContainerStatus;
+import dev.hako.cri.v1.HugepageLimit;
 import dev.hako.cri.v1.LinuxContainerConfig;
 import dev.hako.cri.v1.LinuxContainerResources;
 import dev.hako.cri.v1.UpdateContainerResourcesRequest;
@@ -54,6 +55,40 @@ class ResourcesTest {
         assertThat(Files.readString(cpu.resolve("cpu.cfs_quota_us")).strip()).isEqualTo("20000");
         assertThat(Files.readString(cgroup("memory", id).resolve("memory.limit_in_bytes")).strip())
                 .isEqualTo(String.valueOf(96L << 20));
+    }
+
+    /**
+     * What a kubelet sends: a hugepage limit for every page size the kernel lists (whether or not a hugetlb
+     * hierarchy is mounted) and cgroup v2 keys (whatever the host runs). The container starts on any host;
+     * fields the host can enforce reach the cgroup, the others are left out.
+     */
+    @Test
+    void kubeletStyleResourcesStartOnEveryHost() throws Exception {
+        LinuxContainerResources.Builder r = LinuxContainerResources.newBuilder()
+                .setCpuPeriod(100_000).setCpuQuota(30_000).setMemoryLimitInBytes(48L << 20)
+                .putUnified("memory.high", String.valueOf(40L << 20));
+        try (var sizes = Files.list(Path.of("/sys/kernel/mm/hugepages"))) {
+            sizes.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("hugepages-") && n.endsWith("kB"))
+                    .forEach(n -> {
+                        long kb = Long.parseLong(n.substring("hugepages-".length(), n.length() - 2));
+                        String size = kb >= 1024 * 1024 ? kb / (1024 * 1024) + "GB" : kb >= 1024 ? kb / 1024 + "MB" : kb + "KB";
+                        r.addHugepageLimits(HugepageLimit.newBuilder().setPageSize(size).setLimit(0));
+                    });
+        } catch (java.nio.file.NoSuchFileException e) {
+            // a kernel without hugepages: nothing to add
+        }
+        String pod = runPod(d, "kubeletres");
+        String id = start(d, pod, container("kubeletres", "sleep 1000")
+                .setLinux(LinuxContainerConfig.newBuilder().setResources(r)));
+        assertThat(d.runtime().containerStatus(dev.hako.cri.v1.ContainerStatusRequest.newBuilder().setContainerId(id)
+                .build()).getStatus().getState()).isEqualTo(dev.hako.cri.v1.ContainerState.CONTAINER_RUNNING);
+        if (!Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers"))) {
+            assertThat(Files.readString(cgroup("memory", id).resolve("memory.limit_in_bytes")).strip())
+                    .isEqualTo(String.valueOf(48L << 20));
+        }
+        String info = d.runtime().status(dev.hako.cri.v1.StatusRequest.newBuilder().setVerbose(true).build())
+                .getInfoMap().get("cgroups");
+        assertThat(info).contains("\"controllers\"").contains("\"omitted\"");
     }
 
     @Test

@@ -170,6 +170,43 @@ class StatsDaemonTest {
                 .extracting(s -> s.getAttributes().getId()).containsExactly(pod);
     }
 
+    /**
+     * critest's and the kubelet's way: stats asked right after CreateContainer and StartContainer, with no
+     * wait for the background sampler, must already hold the container (created: present; started: its
+     * CPU, memory and writable layer figures), also in the pod's stats; a removed one is gone at once.
+     */
+    @Test
+    void containersAreInTheStatsFromTheMomentTheyExist() {
+        String pod = runPod("fresh", "web");
+        List<String> created = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            created.add(d.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(pod)
+                    .setConfig(ContainerConfig.newBuilder().setMetadata(ContainerMetadata.newBuilder().setName("c" + i))
+                            .setImage(ImageSpec.newBuilder().setImage(IMAGE))
+                            .addAllCommand(List.of("/bin/sh", "-c", "sleep 1000")).setLogPath("c" + i + ".log"))
+                    .build()).getContainerId());
+            assertThat(ids(d.runtime().listContainerStats(ListContainerStatsRequest.getDefaultInstance())
+                    .getStatsList())).containsAll(created);
+        }
+        String started = start(pod, "started", "s", "sleep 1000");
+        ContainerStats s = d.runtime().listContainerStats(ListContainerStatsRequest.newBuilder().setFilter(
+                ContainerStatsFilter.newBuilder().setId(started)).build()).getStats(0);
+        assertThat(s.getCpu().getTimestamp()).isPositive();
+        assertThat(s.getMemory().getTimestamp()).isPositive();
+        assertThat(s.getMemory().getWorkingSetBytes().getValue()).isPositive();
+        assertThat(s.getWritableLayer().getTimestamp()).isPositive();
+        assertThat(s.getWritableLayer().hasUsedBytes()).isTrue();
+        assertThat(stats(started).getCpu().getTimestamp()).isPositive();
+        assertThat(d.runtime().podSandboxStats(PodSandboxStatsRequest.newBuilder().setPodSandboxId(pod).build())
+                .getStats().getLinux().getContainersList()).extracting(c -> c.getAttributes().getId())
+                .contains(started).containsAll(created);
+
+        d.runtime().removeContainer(dev.hako.cri.v1.RemoveContainerRequest.newBuilder().setContainerId(created.get(0))
+                .build());
+        assertThat(ids(d.runtime().listContainerStats(ListContainerStatsRequest.getDefaultInstance()).getStatsList()))
+                .doesNotContain(created.get(0)).contains(created.get(1), started);
+    }
+
     @Test
     void writableLayerGrows() throws Exception {
         String pod = runPod("layer", "web");

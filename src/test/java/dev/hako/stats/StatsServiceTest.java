@@ -161,6 +161,40 @@ class StatsServiceTest {
         assertThat(sourceCalls.get()).isEqualTo(before);
     }
 
+    /** Containers reported by the container service are answered before any round has seen them. */
+    @Test
+    void trackedContainersAppearAtOnceAndSurviveARoundThatBeganBefore() throws Exception {
+        Path cg = Files.createDirectories(tmp.resolve("cgroup"));
+        cgroup(cg, "a", 5_000_000, 50_000);
+        Pod p1 = pod("p1", Map.of());
+        java.util.concurrent.atomic.AtomicReference<List<Container>> live = new java.util.concurrent.atomic.AtomicReference<>(List.of());
+        java.util.concurrent.atomic.AtomicReference<Runnable> duringList = new java.util.concurrent.atomic.AtomicReference<>(() -> {});
+        StatsService stats = new StatsService(cg, tmp.resolve("layers"), () -> {
+            List<Container> now = live.get();
+            duringList.get().run(); // an event right after the round listed the containers
+            return now;
+        }, () -> List.of(p1),
+                c -> ("{\"linux\":{\"cgroupsPath\":\"/hako/hako-" + c.id() + "\"}}").getBytes(StandardCharsets.UTF_8),
+                id -> { throw HakoException.notFound("container " + id); }, id -> p1, n -> "", Duration.ofSeconds(1),
+                Duration.ofSeconds(10));
+        stats.tick();
+        Container a = container("a", "p1", Map.of());
+        duringList.set(() -> stats.track(a));
+        stats.tick(); // listed before "a" existed, published after it was tracked
+        duringList.set(() -> {});
+        assertThat(stats.containers()).extracting(s -> s.container().id()).containsExactly("a");
+        assertThat(stats.container("a").cgroup().cpuNanos()).isEqualTo(5_000_000);
+        assertThat(stats.pod("p1").containers()).hasSize(1);
+        assertThat(stats.pod("p1").sum().cpuNanos()).isEqualTo(5_000_000);
+
+        live.set(List.of(a));
+        stats.tick();
+        duringList.set(() -> stats.forget(a));
+        stats.tick(); // listed "a", published after it was removed
+        assertThat(stats.containers()).isEmpty();
+        assertThat(stats.pod("p1").containers()).isEmpty();
+    }
+
     @Test
     void unknownIdsAskTheServices() {
         StatsService stats = new StatsService(tmp, tmp, List::of, List::of, c -> new byte[0],
