@@ -74,7 +74,12 @@ cat <<EOF
   containers:
   - name: c
     image: $BB
-    command: [sh, -c, 'echo "restart-marker started at \$(date +%s)"; sleep 2; echo going-down >&2; exit 3']
+    # fails three times (exit 3), then keeps running: restartCount 3 with back-off in between, and a
+    # stable previous container for logs --previous
+    command: [sh, -c, 'n=\$(cat /data/n 2>/dev/null || echo 0); n=\$((n+1)); echo \$n > /data/n; echo "restart-marker run \$n"; if [ \$n -le 3 ]; then sleep 1; echo "going-down \$n" >&2; exit 3; fi; trap "exit 0" TERM; sleep 3600 & wait']
+    volumeMounts: [{name: data, mountPath: /data}]
+  volumes:
+  - {name: data, emptyDir: {}}
 EOF
 pod_head probe-ok
 cat <<EOF
