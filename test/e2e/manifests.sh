@@ -87,18 +87,18 @@ cat <<EOF
   - name: web
     image: $BB
     command: [httpd, -f, -p, "8080", -h, /www]
-    livenessProbe: {httpGet: {path: /index.html, port: 8080}, periodSeconds: 2, failureThreshold: 2}
-    readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 2}
+    livenessProbe: {httpGet: {path: /index.html, port: 8080}, periodSeconds: 2, failureThreshold: 3, timeoutSeconds: 5}
+    readinessProbe: {tcpSocket: {port: 8080}, periodSeconds: 2, timeoutSeconds: 5}
   - name: web2
     image: $BB
     command: [httpd, -f, -p, "8081", -h, /www]
-    livenessProbe: {tcpSocket: {port: 8081}, periodSeconds: 2, failureThreshold: 2}
-    readinessProbe: {httpGet: {path: /index.html, port: 8081}, periodSeconds: 2}
+    livenessProbe: {tcpSocket: {port: 8081}, periodSeconds: 2, failureThreshold: 3, timeoutSeconds: 5}
+    readinessProbe: {httpGet: {path: /index.html, port: 8081}, periodSeconds: 2, timeoutSeconds: 5}
   - name: exec
     image: $BB
     command: [sh, -c, 'touch /tmp/ok; trap "exit 0" TERM; sleep 3600 & wait']
-    livenessProbe: {exec: {command: [cat, /tmp/ok]}, periodSeconds: 2, failureThreshold: 2}
-    readinessProbe: {exec: {command: [cat, /tmp/ok]}, periodSeconds: 2}
+    livenessProbe: {exec: {command: [cat, /tmp/ok]}, periodSeconds: 2, failureThreshold: 3, timeoutSeconds: 5}
+    readinessProbe: {exec: {command: [cat, /tmp/ok]}, periodSeconds: 2, timeoutSeconds: 5}
 EOF
 pod_head probe-bad
 cat <<EOF
