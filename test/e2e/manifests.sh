@@ -101,20 +101,33 @@ cat <<EOF
     readinessProbe: {exec: {command: [cat, /tmp/ok]}, periodSeconds: 2, timeoutSeconds: 5}
 EOF
 pod_head probe-bad
+# live-*: the liveness probe fails in the first run (nothing there), so the kubelet restarts the
+# container; the second run (it finds its marker in the emptyDir) passes, so the pod settles
 cat <<EOF
   containers:
-  - {name: live-exec, image: $BB, command: $SLEEP,
-     livenessProbe: {exec: {command: [test, -e, /nonexistent]}, initialDelaySeconds: 1, periodSeconds: 2, failureThreshold: 1}}
-  - {name: live-http, image: $BB, command: $SLEEP,
-     livenessProbe: {httpGet: {path: /, port: 9090}, initialDelaySeconds: 1, periodSeconds: 2, failureThreshold: 1}}
-  - {name: live-tcp, image: $BB, command: $SLEEP,
-     livenessProbe: {tcpSocket: {port: 9091}, initialDelaySeconds: 1, periodSeconds: 2, failureThreshold: 1}}
+  - name: live-exec
+    image: $BB
+    command: [sh, -c, '[ -e /data/exec-1 ] && touch /data/exec-2; touch /data/exec-1; trap "exit 0" TERM; sleep 3600 & wait']
+    livenessProbe: {exec: {command: [test, -e, /data/exec-2]}, initialDelaySeconds: 1, periodSeconds: 2, failureThreshold: 1, timeoutSeconds: 5}
+    volumeMounts: [{name: data, mountPath: /data}]
+  - name: live-http
+    image: $BB
+    command: [sh, -c, 'if [ -e /data/http-1 ]; then exec httpd -f -p 9090 -h /www; fi; touch /data/http-1; trap "exit 0" TERM; sleep 3600 & wait']
+    livenessProbe: {httpGet: {path: /index.html, port: 9090}, initialDelaySeconds: 1, periodSeconds: 2, failureThreshold: 1, timeoutSeconds: 5}
+    volumeMounts: [{name: data, mountPath: /data}]
+  - name: live-tcp
+    image: $BB
+    command: [sh, -c, 'if [ -e /data/tcp-1 ]; then exec httpd -f -p 9091 -h /www; fi; touch /data/tcp-1; trap "exit 0" TERM; sleep 3600 & wait']
+    livenessProbe: {tcpSocket: {port: 9091}, initialDelaySeconds: 1, periodSeconds: 2, failureThreshold: 1, timeoutSeconds: 5}
+    volumeMounts: [{name: data, mountPath: /data}]
   - {name: ready-exec, image: $BB, command: $SLEEP,
      readinessProbe: {exec: {command: [test, -e, /nonexistent]}, periodSeconds: 2}}
   - {name: ready-http, image: $BB, command: $SLEEP,
      readinessProbe: {httpGet: {path: /, port: 9092}, periodSeconds: 2}}
   - {name: ready-tcp, image: $BB, command: $SLEEP,
      readinessProbe: {tcpSocket: {port: 9093}, periodSeconds: 2}}
+  volumes:
+  - {name: data, emptyDir: {}}
 EOF
 pod_head init
 cat <<EOF
