@@ -111,6 +111,11 @@ public record HostCgroups(String mode, Set<String> controllers, boolean swapAcco
         return mode.equals("v2");
     }
 
+    /** v1 controllers with an (unused for limits) v2 hierarchy beside them: crun refuses such hosts. */
+    public boolean hybrid() {
+        return mode.equals("v1-hybrid") && !controllers.isEmpty();
+    }
+
     public boolean has(String controller) {
         return controllers.contains(controller);
     }

@@ -34,7 +34,6 @@ import java.util.concurrent.TimeoutException;
  */
 public final class RuntimeHandlers {
     static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
-    private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
 
     private final RuntimeSettings settings;
     private volatile Map<String, HandlerStatus> probed;
@@ -84,7 +83,7 @@ public final class RuntimeHandlers {
             synchronized (this) {
                 p = probed;
                 if (p == null) {
-                    p = probeAll(all(), hybridCgroups(readMountinfo()));
+                    p = probeAll(all(), HostCgroups.current().hybrid());
                     probed = p;
                 }
             }
@@ -162,37 +161,6 @@ public final class RuntimeHandlers {
             return options instanceof List<?> l && l.contains("rro");
         } catch (IllegalArgumentException e) {
             return false;
-        }
-    }
-
-    /**
-     * A hybrid host in /proc/self/mountinfo terms: a cgroup2 mount at /sys/fs/cgroup/unified while
-     * cgroup v1 hierarchies are mounted.
-     */
-    static boolean hybridCgroups(String mountinfo) {
-        boolean unified = false;
-        boolean v1 = false;
-        for (String line : mountinfo.split("\n")) {
-            int dash = line.indexOf(" - ");
-            String[] fields = line.split(" ");
-            if (dash < 0 || fields.length < 5) {
-                continue;
-            }
-            String fsType = line.substring(dash + 3).split(" ")[0];
-            if (fsType.equals("cgroup2") && fields[4].equals("/sys/fs/cgroup/unified")) {
-                unified = true;
-            } else if (fsType.equals("cgroup")) {
-                v1 = true;
-            }
-        }
-        return unified && v1;
-    }
-
-    private static String readMountinfo() {
-        try {
-            return Files.readString(MOUNTINFO, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
         }
     }
 

@@ -332,7 +332,9 @@ public final class StatsService implements AutoCloseable {
         CgroupSample cg = null;
         if (hasCgroup(c)) {
             try {
-                cg = readCgroup(c);
+                // host cgroup files only: a sandbox runtime's own figures cost a process, which StartContainer
+                // should not wait for; the next round brings them
+                cg = readCgroupFiles(c);
             } catch (RuntimeException e) {
                 LOG.debug("cannot sample a new container", "id", c.id(), "error", e.toString());
             }
@@ -405,6 +407,11 @@ public final class StatsService implements AutoCloseable {
             sandboxReadings.put(c.id(), new SandboxReading(own, now));
             return own;
         }
+        return readCgroupFiles(c);
+    }
+
+    /** The container's host cgroup files only: cheap, never a runtime process. */
+    private CgroupSample readCgroupFiles(Container c) {
         CgroupPaths.Dirs d = dirs.computeIfAbsent(c.id(), id -> dirsFor(c));
         if (d == null) {
             return null;

@@ -208,9 +208,11 @@ class PodNetworkTest {
         // one cycle first: portmap's shared chains are created once and stay
         stopAndRemove(runPod(PodFixture.podConfig(d, "net-warm")));
         List<String> leases = leases();
-        int linkCount = output("ip", "-o", "link", "show").lines().toList().size();
-        int mounts = Files.readAllLines(Path.of("/proc/self/mountinfo")).size();
-        int rules = output("iptables-save").lines().filter(l -> !l.startsWith("#")).toList().size();
+        // counted among what this test's network and daemon own: the node is never idle, other work may add
+        // and remove links, mounts and rules of its own meanwhile
+        int linkCount = ourLinks().size();
+        int mounts = ourMounts(d.dir()).size();
+        int rules = ourRules().size();
 
         for (int i = 0; i < 100; i++) {
             PodSandboxConfig config = PodFixture.podConfig(d, "net-cycle-" + i).toBuilder()
@@ -223,9 +225,9 @@ class PodNetworkTest {
         }
 
         assertThat(leases()).isEqualTo(leases);
-        assertThat(output("ip", "-o", "link", "show").lines().toList()).hasSize(linkCount);
-        assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo"))).hasSize(mounts);
-        assertThat(output("iptables-save").lines().filter(l -> !l.startsWith("#")).toList()).hasSize(rules);
+        assertThat(ourLinks()).hasSize(linkCount);
+        assertThat(ourMounts(d.dir())).hasSize(mounts);
+        assertThat(ourRules()).hasSize(rules);
     }
 
     @Test
@@ -255,7 +257,7 @@ class PodNetworkTest {
                 cni_conf_dir = "%s"
                 cni_bin_dirs = ["%s", "/usr/lib/cni"]
                 """.formatted(conf, bin)).start()) {
-            int mounts = Files.readAllLines(Path.of("/proc/self/mountinfo")).size();
+            int mounts = ourMounts(f.dir()).size();
             io.grpc.StatusRuntimeException e = null;
             try {
                 f.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder()
@@ -276,7 +278,7 @@ class PodNetworkTest {
                             .toList()).isEmpty();
                 }
             }
-            assertThat(Files.readAllLines(Path.of("/proc/self/mountinfo"))).hasSize(mounts);
+            assertThat(ourMounts(f.dir())).hasSize(mounts);
         } finally {
             run("ip", "link", "del", "hakotest2");
         }
@@ -308,5 +310,23 @@ class PodNetworkTest {
         String out = new String(p.getInputStream().readAllBytes());
         p.waitFor();
         return out;
+    }
+
+    /** The test bridge and the pod ends enslaved to it. */
+    private static List<String> ourLinks() throws Exception {
+        return output("ip", "-o", "link", "show").lines()
+                .filter(l -> l.contains("master " + BRIDGE + " ") || l.contains(": " + BRIDGE + ":")).toList();
+    }
+
+    /** Mounts below a daemon's directory (its root and state: rootfs, netns pins, /dev/shm of pods). */
+    private static List<String> ourMounts(Path daemonDir) throws Exception {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .filter(l -> l.contains(daemonDir.toString())).toList();
+    }
+
+    /** iptables rules naming the test network or its pods' addresses (portmap's DNAT and SNAT, masquerading). */
+    private static List<String> ourRules() throws Exception {
+        return output("iptables-save").lines().filter(l -> !l.startsWith("#"))
+                .filter(l -> l.contains(BRIDGE) || l.contains(SUBNET_PREFIX)).toList();
     }
 }

@@ -34,6 +34,8 @@ class RuntimeHandlersProbeTest {
         return new HandlerConfig(name, bin, dir.resolve("state-" + name), List.of());
     }
 
+    private static final Path ROOT = Path.of("/sys/fs/cgroup");
+
     @Test
     void mountinfoOfAHybridHostIsRecognised() {
         String hybrid = """
@@ -43,10 +45,10 @@ class RuntimeHandlersProbeTest {
                 """;
         String v2 = "30 23 0:27 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n";
         String v1 = "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n";
-        assertThat(RuntimeHandlers.hybridCgroups(hybrid)).isTrue();
-        assertThat(RuntimeHandlers.hybridCgroups(v2)).isFalse();
-        assertThat(RuntimeHandlers.hybridCgroups(v1)).isFalse();
-        assertThat(RuntimeHandlers.hybridCgroups("")).isFalse();
+        assertThat(HostCgroups.detect(hybrid, ROOT).hybrid()).isTrue();
+        assertThat(HostCgroups.detect(v2, ROOT).hybrid()).isFalse();
+        assertThat(HostCgroups.detect(v1, ROOT).hybrid()).isFalse();
+        assertThat(HostCgroups.detect("", ROOT).hybrid()).isFalse();
     }
 
     @Test
@@ -90,7 +92,7 @@ class RuntimeHandlersProbeTest {
     void theHostsCrunIsNotReadyOnAHybridHost() throws Exception {
         Path crun = Path.of("/usr/bin/crun");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(crun), "crun is not installed");
-        boolean hybrid = RuntimeHandlers.hybridCgroups(Files.readString(Path.of("/proc/self/mountinfo")));
+        boolean hybrid = HostCgroups.current().hybrid();
         RuntimeHandlers.HandlerStatus s =
                 RuntimeHandlers.probe(new HandlerConfig("crun", crun, dir.resolve("crun"), List.of()), hybrid);
         System.out.println("crun on this host: ready=" + s.readiness().ready() + " " + s.readiness().reason()
