@@ -46,8 +46,8 @@ class PodServiceTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        mountsBefore = mountinfo().size();
         tmp = TempDirs.create("hako-pod-");
+        mountsBefore = ownMounts().size();
         config = ConfigLoader.fromToml("""
                 root = "%s/root"
                 state = "%s/state"
@@ -89,7 +89,7 @@ class PodServiceTest {
             }
             TempDirs.delete(tmp);
         }
-        assertThat(mountinfo()).hasSize(mountsBefore);
+        assertThat(ownMounts()).hasSize(mountsBefore);
     }
 
     private PodService newService() {
@@ -215,11 +215,11 @@ class PodServiceTest {
 
     @Test
     void allHostNamespacesMountNothingAtAll() throws Exception {
-        int before = mountinfo().size();
+        int before = ownMounts().size();
         Pod pod = pods.run(podConfig("allhost", "default", "uid-a", 0)
                 .setLinux(namespaces(NamespaceMode.NODE, NamespaceMode.POD, NamespaceMode.NODE)).build(), "");
 
-        assertThat(mountinfo()).hasSize(before);
+        assertThat(ownMounts()).hasSize(before);
         assertThat(pod.dir().resolve("ns")).doesNotExist();
         assertThat(pod.pidMode()).isEqualTo(NamespaceMode.POD);
         assertThat(pod.context().pidns()).isEqualTo(Path.of("/proc/" + pod.infraPid() + "/ns/pid"));
@@ -234,14 +234,14 @@ class PodServiceTest {
                 socket = "%s/hako.sock"
                 """.formatted(tmp, tmp, tmp), null);
         PodService other = new PodService(spaced, store, new RuntimeHandlers(spaced.runtime()));
-        int before = mountinfo().size();
+        int before = ownMounts().size();
         Pod pod = other.run(podConfig("spaced", "default", "uid-sp", 0).build(), "");
         assertThat(pod.dir().toString()).contains("state with space");
-        assertThat(mountinfo()).hasSize(before + 5);
+        assertThat(ownMounts()).hasSize(before + 5);
         assertThat(sh("nsenter", "--uts=" + pod.context().utsns(), "hostname")).isEqualTo("spaced");
 
         other.stop(pod.id());
-        assertThat(mountinfo()).hasSize(before);
+        assertThat(ownMounts()).hasSize(before);
         other.remove(pod.id());
         assertThat(pod.dir()).doesNotExist();
     }
@@ -258,7 +258,7 @@ class PodServiceTest {
                 socket = "%s/hako.sock"
                 """.formatted(tmp, state, tmp), null);
         PodService other = new PodService(shared, store, new RuntimeHandlers(shared.runtime()));
-        int before = mountinfo().size();
+        int before = ownMounts().size();
         Pod pod = other.run(podConfig("shared", "default", "uid-sh", 0).build(), "");
 
         assertThat(mountAt(state)).contains(" shared:");
@@ -266,7 +266,7 @@ class PodServiceTest {
             assertThat(mountAt(pod.dir().resolve(p)).split(" - ")[0]).as(p).doesNotContain("shared:");
         }
         other.remove(pod.id());
-        assertThat(mountinfo()).hasSize(before);
+        assertThat(ownMounts()).hasSize(before);
         assertThat(pod.dir()).doesNotExist();
         sh("umount", state.toString());
     }
@@ -317,12 +317,12 @@ class PodServiceTest {
 
     @Test
     void stopReleasesEverythingAndIsIdempotent() throws Exception {
-        int before = mountinfo().size();
+        int before = ownMounts().size();
         Pod pod = pods.run(podConfig("stopme", "default", "uid-s", 0).build(), "");
-        assertThat(mountinfo()).hasSize(before + 5); // ns dir, 3 pins, shm
+        assertThat(ownMounts()).hasSize(before + 5); // ns dir, 3 pins, shm
 
         pods.stop(pod.id());
-        assertThat(mountinfo()).hasSize(before);
+        assertThat(ownMounts()).hasSize(before);
         Pod stopped = pods.get(pod.id());
         assertThat(stopped.state()).isEqualTo(Pod.State.NOTREADY);
         assertThat(stopped.context()).isEqualTo(pod.context());
@@ -331,7 +331,7 @@ class PodServiceTest {
         pods.stop(pod.id());
         assertThat(pods.get(pod.id()).state()).isEqualTo(Pod.State.NOTREADY);
         assertThat(hookCalls).containsExactly("stop " + pod.id(), "stop " + pod.id());
-        assertThat(mountinfo()).hasSize(before);
+        assertThat(ownMounts()).hasSize(before);
         // the files stay until the pod is removed
         assertThat(pod.context().hostsFile()).exists();
 
@@ -351,7 +351,7 @@ class PodServiceTest {
         assertThat(pod.dir()).doesNotExist();
         assertThat(podDirs()).isEqualTo(before);
         assertThat(pods.list()).isEmpty();
-        assertThat(mountinfo()).hasSize(mountsBefore);
+        assertThat(ownMounts()).hasSize(mountsBefore);
         assertThatThrownBy(() -> pods.get(pod.id()))
                 .isInstanceOfSatisfying(HakoException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_FOUND));
     }
@@ -369,13 +369,13 @@ class PodServiceTest {
 
     @Test
     void hundredRunRemoveCyclesLeaveNoMountOrDirectoryBehind() throws Exception {
-        int before = mountinfo().size();
+        int before = ownMounts().size();
         List<String> dirs = podDirs();
         for (int i = 0; i < 100; i++) {
             Pod pod = pods.run(podConfig("cycle", "default", "uid-c", i).build(), "");
             pods.remove(pod.id());
         }
-        assertThat(mountinfo()).hasSize(before);
+        assertThat(ownMounts()).hasSize(before);
         assertThat(podDirs()).isEqualTo(dirs);
         assertThat(pods.list()).isEmpty();
     }
@@ -384,7 +384,7 @@ class PodServiceTest {
 
     @Test
     void aFailureHalfWayReleasesWhatWasMade() throws Exception {
-        int before = mountinfo().size();
+        int before = ownMounts().size();
         for (String failing : List.of("files", "nsdir", "namespaces", "loopback", "shm", "record")) {
             pods.onStep(step -> {
                 if (step.equals(failing)) {
@@ -396,7 +396,7 @@ class PodServiceTest {
                     .isInstanceOfSatisfying(HakoException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INTERNAL))
                     .hasMessageContaining("default/fail")
                     .hasMessageContaining("injected failure at " + failing);
-            assertThat(mountinfo()).as(failing).hasSize(before);
+            assertThat(ownMounts()).as(failing).hasSize(before);
             assertThat(podDirs()).as(failing).isEmpty();
             assertThat(pods.list()).as(failing).isEmpty();
         }
@@ -514,6 +514,14 @@ class PodServiceTest {
 
     private static List<String> mountinfo() throws IOException {
         return Files.readAllLines(Path.of("/proc/self/mountinfo"));
+    }
+
+    /**
+     * The mounts below this test's directory (where the service's root and state are): the host's other
+     * mounts change whenever anything else on the machine starts or stops a container.
+     */
+    private List<String> ownMounts() throws IOException {
+        return mountsUnder(tmp);
     }
 
     private static List<String> mountsUnder(Path dir) throws IOException {
