@@ -345,7 +345,13 @@ public final class ContainerService implements PodService.ContainerHook {
         Map<String, Object> spec = specTree(c);
         Map<String, Object> process = SpecGenerator.execProcess(spec, cmd, false);
         Duration timeout = timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : Duration.ZERO;
-        return conmon.execSync(id, c.bundle(), handlerByName(c.handler()), process, timeout);
+        Conmon.ExecResult result = conmon.execSync(id, c.bundle(), handlerByName(c.handler()), process, timeout);
+        if (result.timedOut()) {
+            // the kubelet reads DEADLINE_EXCEEDED as a probe timeout; the command and its children are gone
+            throw new HakoException(HakoException.Kind.DEADLINE_EXCEEDED, "command " + cmd + " in container " + id
+                    + " timed out after " + timeoutSeconds + " s and was killed");
+        }
+        return result;
     }
 
     public void reopenLog(String id) {

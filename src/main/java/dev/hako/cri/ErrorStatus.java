@@ -25,6 +25,7 @@ final class ErrorStatus {
                 case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
                 case UNAVAILABLE -> Status.UNAVAILABLE;
                 case DATA_LOSS -> Status.DATA_LOSS;
+                case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED;
                 case INTERNAL -> Status.INTERNAL;
             };
             if (h.kind() == HakoException.Kind.INTERNAL) {

@@ -8,7 +8,7 @@ public class HakoException extends RuntimeException {
     /** The caller-visible class of failure; one per gRPC status Hako answers with. */
     public enum Kind {
         INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION, UNAUTHENTICATED, PERMISSION_DENIED,
-        UNAVAILABLE, DATA_LOSS, INTERNAL
+        UNAVAILABLE, DATA_LOSS, DEADLINE_EXCEEDED, INTERNAL
     }
 
     private final Kind kind;

@@ -8,6 +8,7 @@ import dev.hako.oci.OciRuntime;
 import dev.hako.oci.RuntimeMessages;
 import dev.hako.sys.ErrnoException;
 import dev.hako.sys.ProcCalls;
+import dev.hako.sys.ProcessTree;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -66,6 +67,8 @@ public final class Conmon implements AutoCloseable {
     static final Duration DEFAULT_CREATE_TIMEOUT = Duration.ofSeconds(240);
     static final Duration REOPEN_TIMEOUT = Duration.ofSeconds(10);
     static final String TIMED_OUT_MESSAGE = "command timed out";
+    /** How long a timed-out exec's processes get to die before ExecSync answers anyway. */
+    static final Duration KILL_TREE_WAIT = Duration.ofSeconds(5);
     private static final String MONITOR_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     private static final String FD_WRAPPER = "exec 3<>\"$1\" 4<>\"$2\" || exit 127; shift 2; exec \"$@\"";
     /** g_file_set_contents writes {@code <name>.XXXXXX} and renames it over {@code <name>}. */
@@ -247,12 +250,21 @@ public final class Conmon implements AutoCloseable {
 
     // ---- exec ---------------------------------------------------------------------------------
 
-    public record ExecResult(int exitCode, byte[] stdout, byte[] stderr) {}
+    /** {@code timedOut}: the command ran past its timeout and was killed, with everything it started. */
+    public record ExecResult(int exitCode, byte[] stdout, byte[] stderr, boolean timedOut) {
+        public ExecResult(int exitCode, byte[] stdout, byte[] stderr) {
+            this(exitCode, stdout, stderr, false);
+        }
+
+        static ExecResult timedOut(CriLog.Streams out) {
+            return new ExecResult(-1, out.stdout(), out.stderr(), true);
+        }
+    }
 
     /**
-     * ExecSync: {@code conmon --exec --sync -T <timeout s>}; stdout and stderr come back separated (parsed
-     * from the k8s-file log conmon writes), each capped at 16 MiB. A timeout gives exit code -1 and
-     * leaves no process behind; a process that cannot be started is a HakoException with the runtime's message.
+     * ExecSync: {@code conmon --exec --sync}; stdout and stderr come back separated (parsed from the
+     * k8s-file log conmon writes), each capped at 16 MiB. At the timeout Hako kills the command with its
+     * process group, session and descendants and answers {@code timedOut} once they are gone; a process that cannot be started is a HakoException with the runtime's message.
      * A zero or null timeout means none. {@code bundle} is the container's; conmon 2.1.6's exec (the legacy,
      * synchronous one CRI-O uses) needs no bundle, so the exec's files live in a temp directory instead.
      */
@@ -280,7 +292,7 @@ public final class Conmon implements AutoCloseable {
             argv.add("-n");
             argv.add(id);
             argv.add("-r");
-            argv.add(handler.path().toString());
+            argv.add(execRuntime(handler, dir).toString());
             argv.add("-p");
             argv.add(pidFile.toString());
             argv.add("-e");
@@ -299,8 +311,10 @@ public final class Conmon implements AutoCloseable {
                 argv.add("-t");
             }
             if (timeoutSeconds > 0) {
+                // Hako kills the command at its timeout, while its process tree can still be told apart;
+                // conmon's own timer is only the safety net should Hako fail to
                 argv.add("-T");
-                argv.add(Long.toString(timeoutSeconds));
+                argv.add(Long.toString(timeoutSeconds + EXEC_GRACE.toSeconds()));
             }
             argv.add("--exec-process-spec");
             argv.add(spec.toString());
@@ -311,31 +325,28 @@ public final class Conmon implements AutoCloseable {
 
             pipes = Pipes.open(dir, "exec");
             ProcCalls.write(pipes.startFd, new byte[] {'0'});
-            Instant started = Instant.now();
+            long notBefore = ProcessTree.nowTicks() - 1; // only processes of this exec are ever killed
             launch = launch(handler.monitor(), pipes, argv, dir);
-            long deadline = timeoutSeconds > 0
-                    ? System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds) + EXEC_GRACE.toNanos()
-                    : Long.MAX_VALUE;
-            Integer conmonExit = launch.waitForOrKill(deadline);
+            long start = System.nanoTime();
+            Integer conmonExit = timeoutSeconds > 0
+                    ? launch.waitUntil(start + TimeUnit.SECONDS.toNanos(timeoutSeconds))
+                    : launch.waitForOrKill(Long.MAX_VALUE);
+            if (conmonExit == null) { // still running at the timeout: its whole tree goes, then conmon ends
+                killTimedOut(id, handler, dir, pidFile, notBefore);
+                launch.waitForOrKill(System.nanoTime() + EXEC_GRACE.toNanos());
+                return ExecResult.timedOut(CriLog.read(log, MAX_EXEC_OUTPUT));
+            }
             Map<String, Object> msg = readAvailableSyncMessage(pipes.syncFd, "exit_code");
             CriLog.Streams out = CriLog.read(log, MAX_EXEC_OUTPUT);
-            if (conmonExit == null) { // conmon itself hung past the deadline: killed
-                killLeftover(pidFile, processSpec, started);
-                return new ExecResult(-1, out.stdout(), out.stderr());
-            }
-            if (msg == null) {
-                killLeftover(pidFile, processSpec, started);
-                if (timeoutSeconds > 0 && Duration.between(started, Instant.now()).toSeconds() >= timeoutSeconds) {
-                    return new ExecResult(-1, out.stdout(), out.stderr());
+            long code = msg != null && msg.get("exit_code") instanceof Number n ? n.longValue() : -1;
+            String message = msg != null && msg.get("message") instanceof String s ? s : null;
+            if (msg == null || (code == -1 && TIMED_OUT_MESSAGE.equals(message))) {
+                killTimedOut(id, handler, dir, pidFile, notBefore);
+                if (timeoutSeconds > 0 && System.nanoTime() - start >= TimeUnit.SECONDS.toNanos(timeoutSeconds)) {
+                    return ExecResult.timedOut(out);
                 }
                 throw new HakoException(HakoException.Kind.INTERNAL, "exec in " + id + ": conmon exited with status "
                         + conmonExit + " without reporting the command's exit code" + before(launch.output()));
-            }
-            long code = msg.get("exit_code") instanceof Number n ? n.longValue() : -1;
-            String message = msg.get("message") instanceof String s ? s : null;
-            if (code == -1 && TIMED_OUT_MESSAGE.equals(message)) {
-                killLeftover(pidFile, processSpec, started);
-                return new ExecResult(-1, out.stdout(), out.stderr());
             }
             if (message != null && code < 0) {
                 String m = RuntimeMessages.clean(message);
@@ -360,24 +371,67 @@ public final class Conmon implements AutoCloseable {
      * The exec'd process after a timeout, if conmon did not take it down (it kills the process
      * group): killed, with a check that the pid still names a process started for this exec.
      */
-    private static void killLeftover(Path pidFile, Map<String, Object> processSpec, Instant started) {
+    /**
+     * After a timeout conmon has killed the runtime's exec, but what the command started may live on:
+     * its process, process group and session and their descendants are killed before the call returns.
+     */
+    private static void killTimedOut(String id, HandlerConfig handler, Path dir, Path pidFile, long notBefore) {
+        if (handler.sandboxRuntime()) {
+            // the host pid is runsc's own exec process; the command lives inside the sandbox
+            int inner = readPid(dir.resolve(SANDBOX_PID_FILE));
+            if (inner > 1) {
+                try {
+                    int n = new OciRuntime(handler, false).killTreeInSandbox(id, inner, 9);
+                    LOG.debug("killed a timed-out exec in its sandbox", "container", id, "pid", inner, "processes", n);
+                } catch (HakoException e) {
+                    LOG.warn("cannot kill a timed-out exec in its sandbox", "container", id, "error", e.getMessage());
+                }
+            }
+        }
         int pid = readPid(pidFile);
+        // under load the runtime may not have written the pid yet
+        for (int i = 0; pid <= 1 && i < 40; i++) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            pid = readPid(pidFile);
+        }
         if (pid <= 1) {
+            LOG.warn("a timed-out exec left no pid file; conmon's own timeout ends it", "container", id);
             return;
         }
-        Optional<ProcessHandle> h = ProcessHandle.of(pid);
-        if (h.isEmpty() || !h.get().isAlive()) {
-            return;
+        int killed = ProcessTree.killAll(pid, notBefore, KILL_TREE_WAIT.toMillis());
+        LOG.debug("killed a timed-out exec", "container", id, "pid", pid, "processes", killed);
+    }
+
+    static final String SANDBOX_PID_FILE = "pid.sandbox";
+
+    /**
+     * The runtime conmon runs for one exec: the handler's binary, or for a sandbox runtime a wrapper in
+     * the exec's directory that also has runsc write the command's pid inside the sandbox, which a
+     * timeout needs to find the command's processes there.
+     */
+    private static Path execRuntime(HandlerConfig handler, Path dir) throws IOException {
+        if (!handler.sandboxRuntime()) {
+            return handler.path();
         }
-        Optional<Instant> start = h.get().info().startInstant();
-        if (start.isPresent() && start.get().isBefore(started.minusSeconds(1))) {
-            return; // an older process reusing the number
-        }
-        try {
-            ProcCalls.kill(pid, 9);
-        } catch (IOException e) {
-            LOG.debug("cannot kill a timed-out exec", "pid", pid, "error", e.getMessage());
-        }
+        Path wrapper = dir.resolve("runtime");
+        Files.writeString(wrapper, """
+                #!/bin/sh
+                # written by hako for one exec: %s, with --internal-pid-file after its exec subcommand
+                done=""
+                for a in "$@"; do
+                  shift
+                  if [ -z "$done" ] && [ "$a" = exec ]; then set -- "$@" exec --internal-pid-file '%s'; done=1
+                  else set -- "$@" "$a"; fi
+                done
+                exec '%s' "$@"
+                """.formatted(handler.path(), dir.resolve(SANDBOX_PID_FILE), handler.path()));
+        Files.setPosixFilePermissions(wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        return wrapper;
     }
 
     // ---- exit status, logs, watching ----------------------------------------------------------
@@ -627,6 +681,20 @@ public final class Conmon implements AutoCloseable {
                 throw new HakoException(HakoException.Kind.UNAVAILABLE, "conmon did not start in time; killed");
             }
             return code;
+        }
+
+        /** The exit status, or null if still running at {@code deadline} (then left running). */
+        Integer waitUntil(long deadline) {
+            try {
+                if (process.waitFor(Math.max(deadline - System.nanoTime(), 0), TimeUnit.NANOSECONDS)) {
+                    return process.exitValue();
+                }
+                return null;
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+                return null;
+            }
         }
 
         Integer waitForOrKill(long deadline) {

@@ -164,6 +164,77 @@ public final class OciRuntime {
         return commandLine(sub);
     }
 
+    /** A process of a sandbox runtime's container, numbered inside the sandbox. */
+    public record SandboxProcess(int pid, int ppid) {}
+
+    /**
+     * {@code runsc ps id}: the container's processes inside its sandbox, from the table (this runsc's JSON
+     * format lists bare pids, without parents): a heading line with UID, PID, PPID, ... columns.
+     */
+    public List<SandboxProcess> sandboxProcesses(String id) {
+        Result r = run(List.of("ps", id));
+        if (r.code != 0) {
+            throw failure("ps", id, r);
+        }
+        return parseProcessTable(r.stdout);
+    }
+
+    static List<SandboxProcess> parseProcessTable(String table) {
+        List<SandboxProcess> out = new ArrayList<>();
+        List<String> lines = table.lines().filter(l -> !l.isBlank()).toList();
+        if (lines.isEmpty()) {
+            return out;
+        }
+        List<String> heading = List.of(lines.getFirst().strip().split("\\s+"));
+        int pidColumn = heading.indexOf("PID");
+        int ppidColumn = heading.indexOf("PPID");
+        if (pidColumn < 0 || ppidColumn < 0) {
+            return out;
+        }
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.strip().split("\\s+");
+            try {
+                out.add(new SandboxProcess(Integer.parseInt(f[pidColumn]), Integer.parseInt(f[ppidColumn])));
+            } catch (RuntimeException e) {
+                // not a process line
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Kills process {@code pid} inside container {@code id}'s sandbox and every descendant of it, the
+     * descendants first (so none is orphaned out of reach), then the process itself. Returns how many.
+     */
+    public int killTreeInSandbox(String id, int pid, int signal) {
+        List<SandboxProcess> all = sandboxProcesses(id);
+        List<Integer> order = new ArrayList<>();
+        collect(pid, all, order, new java.util.HashSet<>());
+        java.util.Collections.reverse(order);
+        int killed = 0;
+        for (int p : order) {
+            try {
+                killInSandbox(id, p, signal);
+                killed++;
+            } catch (HakoException e) {
+                // gone meanwhile
+            }
+        }
+        return killed;
+    }
+
+    private static void collect(int pid, List<SandboxProcess> all, List<Integer> out, java.util.Set<Integer> seen) {
+        if (!seen.add(pid)) {
+            return;
+        }
+        out.add(pid);
+        for (SandboxProcess p : all) {
+            if (p.ppid() == pid) {
+                collect(p.pid(), all, out, seen);
+            }
+        }
+    }
+
     /** {@code runsc kill --pid PID id SIGNAL}: one process inside a gVisor sandbox. */
     public void killInSandbox(String id, int pid, int signal) {
         Result r = run(List.of("kill", "--pid", Integer.toString(pid), id, Integer.toString(signal)));

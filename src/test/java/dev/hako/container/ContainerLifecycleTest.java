@@ -94,8 +94,16 @@ class ContainerLifecycleTest {
         assertThat(hi.getStdout().toStringUtf8()).isEqualTo("hi\n");
         assertThat(hi.getStderr().toStringUtf8()).isEqualTo("there\n");
         assertThat(hi.getExitCode()).isEqualTo(4);
-        ExecSyncResponse slow = exec(id, 1, "/bin/sleep", "30");
-        assertThat(slow.getExitCode()).isEqualTo(-1);
+        // a timeout is DEADLINE_EXCEEDED (the kubelet's probe timeout), and nothing of the command is left
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> exec(id, 1, "/bin/sh", "-c", "sleep 3031 & sleep 3032"))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+                    assertThat(e.getStatus().getDescription()).contains("timed out after 1 s");
+                });
+        assertThat(System.nanoTime() - t0).isLessThan(java.util.concurrent.TimeUnit.SECONDS.toNanos(15));
+        assertThat(exec(id, 10, "/bin/sh", "-c", "ps -o pid,stat,args | grep 'sleep 303' | grep -v grep | grep -v ' Z '")
+                .getStdout().toStringUtf8()).isEmpty();
 
         d.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(5).build());
         ContainerStatus stopped = status(d, id);

@@ -1,6 +1,7 @@
 package dev.hako.container;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hako.cri.v1.ContainerState;
 import dev.hako.cri.v1.ExecSyncRequest;
@@ -156,6 +157,26 @@ class GvisorPodTest {
             d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
         }
         assertThat(sandboxProcesses(pod)).isEmpty();
+    }
+
+    /** critest's "execSync with timeout": DEADLINE_EXCEEDED, and the command and its children are gone by then. */
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "runsc"})
+    void execSyncTimeoutLeavesNothingOfTheCommand(String handler) throws Exception {
+        String pod = runPod("timeout-" + handler, handler);
+        try {
+            String c = PodFixture.start(d, pod, PodFixture.container("c", "exec sleep 1000"));
+            assertThatThrownBy(() -> d.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(c).setTimeout(1)
+                    .addAllCmd(List.of("sh", "-c", "sleep 4041 & sleep 4042")).build()))
+                    .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode())
+                            .isEqualTo(io.grpc.Status.Code.DEADLINE_EXCEEDED));
+            String left = exec(c, "sh", "-c", "ps -o pid,stat,args | grep 'sleep 404' | grep -v grep | grep -v ' Z '")
+                    .getStdout().toStringUtf8();
+            assertThat(left).as("left in the " + handler + " container").isEmpty();
+        } finally {
+            d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+            d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+        }
     }
 
     @Test

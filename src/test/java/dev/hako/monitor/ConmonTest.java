@@ -127,17 +127,25 @@ class ConmonTest {
     }
 
     @Test
-    void execSyncTimeoutKillsTheProcess() throws Exception {
+    void execSyncTimeoutKillsTheProcessAndWhatItStarted() throws Exception {
         Ctr c = createStarted(TestBundles.command("sleeper", "sleep", "1000"), false);
         String marker = "sleep 10" + (1000 + seq); // unique, so leftovers of other tests cannot interfere
+        String child = "sleep 20" + (1000 + seq);
+        String detached = "sleep 30" + (1000 + seq);
         long t0 = System.nanoTime();
+        // a child in the background, a grandchild in its own session (setsid), then the command itself
         Conmon.ExecResult r = conmon.execSync(c.id, c.bundle, handler, SpecGenerator.execProcess(c.spec,
-                List.of("sh", "-c", "echo started; exec " + marker), false), Duration.ofSeconds(1));
+                List.of("sh", "-c", "echo started; " + child + " & setsid sh -c '" + detached + "' & exec " + marker),
+                false), Duration.ofSeconds(1));
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertThat(r.exitCode()).isEqualTo(-1);
+        assertThat(r.timedOut()).isTrue();
         assertThat(ms).isLessThan(8000);
         assertThat(new String(r.stdout(), StandardCharsets.UTF_8)).isEqualTo("started\n");
-        await(() -> processesMatching(marker).isEmpty(), "no " + marker + " left: " + processesMatching(marker));
+        // gone when the call returns, not some time later (zombies left to the container's init do not count)
+        assertThat(liveProcessesMatching(marker)).isEmpty();
+        assertThat(liveProcessesMatching(child)).isEmpty();
+        assertThat(liveProcessesMatching(detached)).isEmpty();
         assertThat(runtime.state(c.id)).get().extracting(OciRuntime.State::status).isEqualTo("running");
     }
 
@@ -160,7 +168,7 @@ class ConmonTest {
                         Duration.ofSeconds(1))));
             }
             for (Future<Conmon.ExecResult> f : results) {
-                assertThat(f.get(60, TimeUnit.SECONDS).exitCode()).isEqualTo(-1);
+                assertThat(f.get(60, TimeUnit.SECONDS).timedOut()).isTrue();
             }
         } finally {
             pool.shutdownNow();
@@ -371,6 +379,10 @@ class ConmonTest {
     /** Command lines (from ps) containing {@code text}. */
     private static List<String> processesMatching(String text) {
         return ps().stream().filter(l -> l.contains(text)).toList();
+    }
+
+    private static List<String> liveProcessesMatching(String text) {
+        return processesMatching(text).stream().filter(l -> !l.strip().startsWith("Z")).toList();
     }
 
     private static int sleepZombies() {
