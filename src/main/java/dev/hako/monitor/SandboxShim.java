@@ -2,6 +2,7 @@ package dev.hako.monitor;
 
 import dev.hako.config.HandlerConfig;
 import dev.hako.error.HakoException;
+import dev.hako.json.Json;
 import dev.hako.oci.OciRuntime;
 import dev.hako.oci.RuntimeMessages;
 import dev.hako.sys.ProcCalls;
@@ -26,8 +27,9 @@ import java.util.List;
  * <p>So for {@code create} the shim runs runsc, then leaves conmon a stand-in child in the pid file —
  * a small shell holding conmon's stdio pipes. It waits on {@code <bundle>/start.fifo}; Hako's
  * {@link #start} writes {@code start} there, the stand-in runs {@code runsc start} with conmon's pipes
- * as the container's stdio, reports runsc's status in {@code start.result} (its error in
- * {@code start.err}), lets go of the pipes, {@code runsc wait}s for the container and exits with its
+ * as the container's stdio (stderr too: it must reach the CRI log), reports runsc's status in
+ * {@code start.result} (its error in {@code start.err}, runsc's JSON {@code --log}; runsc prints it on
+ * stderr as well, so a failed start also shows in the container's log), lets go of the pipes, {@code runsc wait}s for the container and exits with its
  * status (runsc reports the exit code, or 128 + the killing signal: what conmon records for a real
  * child). Anything else on the fifo ({@link #cancel}) ends it with 137. Every other subcommand is
  * runsc itself.
@@ -84,13 +86,37 @@ final class SandboxShim {
             String rc = Files.readString(result).strip();
             if (!rc.equals("0")) {
                 Path err = bundle.resolve("start.err");
-                String msg = Files.exists(err) ? RuntimeMessages.clean(Files.readString(err)) : "";
+                String msg = Files.exists(err) ? errorMessage(Files.readString(err)) : "";
                 throw new HakoException(HakoException.Kind.INTERNAL, "runsc start " + id + ": "
                         + (msg.isEmpty() ? "exit status " + rc : msg));
             }
         } catch (IOException e) {
             throw HakoException.internal("cannot read the start result of " + id + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The error in runsc's {@code --log} file: the {@code msg} of each JSON line
+     * ({@code {"msg":"…","level":"error",…}}), joined; other text as {@link RuntimeMessages#clean} makes it.
+     */
+    static String errorMessage(String log) {
+        List<String> msgs = new ArrayList<>();
+        for (String line : log.strip().split("\n")) {
+            String l = line.strip();
+            if (l.isEmpty()) {
+                continue;
+            }
+            try {
+                if (Json.parseObject(l).get("msg") instanceof String m && !m.isBlank()) {
+                    msgs.add(m.strip());
+                    continue;
+                }
+            } catch (IllegalArgumentException notJson) {
+                // as written
+            }
+            return RuntimeMessages.clean(log);
+        }
+        return String.join("; ", msgs);
     }
 
     /** Ends the stand-in of a container that was created but never started; nothing waiting is fine. */
@@ -153,7 +179,9 @@ final class SandboxShim {
                     exec 0<&3 3<&-
                     read -r go < "$fifo"
                     [ "$go" = start ] || exit 137
-                    rt start "$id" 2> "$bundle/start.err"
+                    # the container gets runsc start's own stdio, so stderr stays conmon's pipe; runsc's
+                    # error (if any) is also written, as JSON, to the --log file Hako reads
+                    rt --log "$bundle/start.err" start "$id"
                     rc=$?
                     echo $rc > "$bundle/start.result.new" && mv -f "$bundle/start.result.new" "$bundle/start.result"
                     exec </dev/null >/dev/null 2>&1

@@ -179,6 +179,38 @@ class GvisorPodTest {
         }
     }
 
+    /** critest's log specs under gVisor: both streams of a joining container reach its CRI log. */
+    @ParameterizedTest
+    @ValueSource(strings = {"runc", "runsc"})
+    void stdoutAndStderrReachTheContainersLog(String handler) throws Exception {
+        String pod = runPod("streams-" + handler, handler);
+        try {
+            String c = PodFixture.start(d, pod, PodFixture.container("streams", "echo to-out", "echo to-err >&2"));
+            PodFixture.awaitExit(d, c);
+            String log = Files.readString(Path.of(PodFixture.status(d, c).getLogPath()));
+            assertThat(log).as(handler).contains("stdout F to-out").contains("stderr F to-err");
+        } finally {
+            d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+            d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+        }
+    }
+
+    @Test
+    void aFailedStartUnderGvisorNamesRunscsError() throws Exception {
+        String pod = runPod("nostart", "runsc");
+        try {
+            var c = PodFixture.container("nostart").clearCommand().clearArgs().addCommand("/no/such/binary");
+            String id = PodFixture.create(d, pod, c);
+            assertThatThrownBy(() -> d.runtime().startContainer(dev.hako.cri.v1.StartContainerRequest.newBuilder()
+                    .setContainerId(id).build()))
+                    .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class, e -> assertThat(
+                            e.getStatus().getDescription()).contains("/no/such/binary").doesNotContain("\"msg\""));
+        } finally {
+            d.runtime().stopPodSandbox(StopPodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+            d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+        }
+    }
+
     @Test
     void anExitCodeUnderGvisorIsReported() throws Exception {
         String pod = runPod("exits", "runsc");

@@ -17,6 +17,7 @@ import dev.hako.error.HakoException.Kind;
 import dev.hako.oci.PodContext;
 import dev.hako.oci.RuntimeHandlers;
 import dev.hako.store.MetadataStore;
+import dev.hako.testing.HostState;
 import dev.hako.testing.TempDirs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +48,7 @@ class PodServiceTest {
     @BeforeEach
     void setUp() throws Exception {
         tmp = TempDirs.create("hako-pod-");
-        mountsBefore = ownMounts().size();
+        mountsBefore = ours().size();
         config = ConfigLoader.fromToml("""
                 root = "%s/root"
                 state = "%s/state"
@@ -89,7 +90,7 @@ class PodServiceTest {
             }
             TempDirs.delete(tmp);
         }
-        assertThat(ownMounts()).hasSize(mountsBefore);
+        assertThat(ours()).hasSize(mountsBefore);
     }
 
     private PodService newService() {
@@ -215,11 +216,11 @@ class PodServiceTest {
 
     @Test
     void allHostNamespacesMountNothingAtAll() throws Exception {
-        int before = ownMounts().size();
+        int before = ours().size();
         Pod pod = pods.run(podConfig("allhost", "default", "uid-a", 0)
                 .setLinux(namespaces(NamespaceMode.NODE, NamespaceMode.POD, NamespaceMode.NODE)).build(), "");
 
-        assertThat(ownMounts()).hasSize(before);
+        assertThat(ours()).hasSize(before);
         assertThat(pod.dir().resolve("ns")).doesNotExist();
         assertThat(pod.pidMode()).isEqualTo(NamespaceMode.POD);
         assertThat(pod.context().pidns()).isEqualTo(Path.of("/proc/" + pod.infraPid() + "/ns/pid"));
@@ -234,14 +235,14 @@ class PodServiceTest {
                 socket = "%s/hako.sock"
                 """.formatted(tmp, tmp, tmp), null);
         PodService other = new PodService(spaced, store, new RuntimeHandlers(spaced.runtime()));
-        int before = ownMounts().size();
+        int before = ours().size();
         Pod pod = other.run(podConfig("spaced", "default", "uid-sp", 0).build(), "");
         assertThat(pod.dir().toString()).contains("state with space");
-        assertThat(ownMounts()).hasSize(before + 5);
+        assertThat(ours()).hasSize(before + 5);
         assertThat(sh("nsenter", "--uts=" + pod.context().utsns(), "hostname")).isEqualTo("spaced");
 
         other.stop(pod.id());
-        assertThat(ownMounts()).hasSize(before);
+        assertThat(ours()).hasSize(before);
         other.remove(pod.id());
         assertThat(pod.dir()).doesNotExist();
     }
@@ -258,7 +259,7 @@ class PodServiceTest {
                 socket = "%s/hako.sock"
                 """.formatted(tmp, state, tmp), null);
         PodService other = new PodService(shared, store, new RuntimeHandlers(shared.runtime()));
-        int before = ownMounts().size();
+        int before = ours().size();
         Pod pod = other.run(podConfig("shared", "default", "uid-sh", 0).build(), "");
 
         assertThat(mountAt(state)).contains(" shared:");
@@ -266,7 +267,7 @@ class PodServiceTest {
             assertThat(mountAt(pod.dir().resolve(p)).split(" - ")[0]).as(p).doesNotContain("shared:");
         }
         other.remove(pod.id());
-        assertThat(ownMounts()).hasSize(before);
+        assertThat(ours()).hasSize(before);
         assertThat(pod.dir()).doesNotExist();
         sh("umount", state.toString());
     }
@@ -317,12 +318,12 @@ class PodServiceTest {
 
     @Test
     void stopReleasesEverythingAndIsIdempotent() throws Exception {
-        int before = ownMounts().size();
+        int before = ours().size();
         Pod pod = pods.run(podConfig("stopme", "default", "uid-s", 0).build(), "");
-        assertThat(ownMounts()).hasSize(before + 5); // ns dir, 3 pins, shm
+        assertThat(ours()).hasSize(before + 5); // ns dir, 3 pins, shm
 
         pods.stop(pod.id());
-        assertThat(ownMounts()).hasSize(before);
+        assertThat(ours()).hasSize(before);
         Pod stopped = pods.get(pod.id());
         assertThat(stopped.state()).isEqualTo(Pod.State.NOTREADY);
         assertThat(stopped.context()).isEqualTo(pod.context());
@@ -331,7 +332,7 @@ class PodServiceTest {
         pods.stop(pod.id());
         assertThat(pods.get(pod.id()).state()).isEqualTo(Pod.State.NOTREADY);
         assertThat(hookCalls).containsExactly("stop " + pod.id(), "stop " + pod.id());
-        assertThat(ownMounts()).hasSize(before);
+        assertThat(ours()).hasSize(before);
         // the files stay until the pod is removed
         assertThat(pod.context().hostsFile()).exists();
 
@@ -351,7 +352,7 @@ class PodServiceTest {
         assertThat(pod.dir()).doesNotExist();
         assertThat(podDirs()).isEqualTo(before);
         assertThat(pods.list()).isEmpty();
-        assertThat(ownMounts()).hasSize(mountsBefore);
+        assertThat(ours()).hasSize(mountsBefore);
         assertThatThrownBy(() -> pods.get(pod.id()))
                 .isInstanceOfSatisfying(HakoException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_FOUND));
     }
@@ -369,13 +370,13 @@ class PodServiceTest {
 
     @Test
     void hundredRunRemoveCyclesLeaveNoMountOrDirectoryBehind() throws Exception {
-        int before = ownMounts().size();
+        int before = ours().size();
         List<String> dirs = podDirs();
         for (int i = 0; i < 100; i++) {
             Pod pod = pods.run(podConfig("cycle", "default", "uid-c", i).build(), "");
             pods.remove(pod.id());
         }
-        assertThat(ownMounts()).hasSize(before);
+        assertThat(ours()).hasSize(before);
         assertThat(podDirs()).isEqualTo(dirs);
         assertThat(pods.list()).isEmpty();
     }
@@ -384,7 +385,7 @@ class PodServiceTest {
 
     @Test
     void aFailureHalfWayReleasesWhatWasMade() throws Exception {
-        int before = ownMounts().size();
+        int before = ours().size();
         for (String failing : List.of("files", "nsdir", "namespaces", "loopback", "shm", "record")) {
             pods.onStep(step -> {
                 if (step.equals(failing)) {
@@ -396,7 +397,7 @@ class PodServiceTest {
                     .isInstanceOfSatisfying(HakoException.class, e -> assertThat(e.kind()).isEqualTo(Kind.INTERNAL))
                     .hasMessageContaining("default/fail")
                     .hasMessageContaining("injected failure at " + failing);
-            assertThat(ownMounts()).as(failing).hasSize(before);
+            assertThat(ours()).as(failing).hasSize(before);
             assertThat(podDirs()).as(failing).isEmpty();
             assertThat(pods.list()).as(failing).isEmpty();
         }
@@ -512,16 +513,16 @@ class PodServiceTest {
         }
     }
 
-    private static List<String> mountinfo() throws IOException {
-        return Files.readAllLines(Path.of("/proc/self/mountinfo"));
+    /**
+     * The mounts of this test, under its temp directory; other runtimes and tests mount and unmount
+     * elsewhere on the machine at the same time, so the host's whole mount table is no measure.
+     */
+    private List<String> ours() throws IOException {
+        return HostState.mountsUnder(tmp);
     }
 
-    /**
-     * The mounts below this test's directory (where the service's root and state are): the host's other
-     * mounts change whenever anything else on the machine starts or stops a container.
-     */
-    private List<String> ownMounts() throws IOException {
-        return mountsUnder(tmp);
+    private static List<String> mountinfo() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo"));
     }
 
     private static List<String> mountsUnder(Path dir) throws IOException {
