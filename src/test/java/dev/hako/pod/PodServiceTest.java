@@ -121,7 +121,15 @@ class PodServiceTest {
         // the proto's default PID mode is POD: shared, anchored by an infra container (catatonit as /pause)
         assertThat(pod.hasInfra()).isTrue();
         assertThat(c.pidns()).isEqualTo(Path.of("/proc/" + pod.infraPid() + "/ns/pid"));
-        assertThat(Files.readString(Path.of("/proc/" + pod.infraPid() + "/cmdline"))).startsWith("/pause\0-P");
+        // runc start returns before the init's execve is done; on a busy machine the pid may still be mid-exec
+        // (an empty cmdline) or "runc init" for a moment
+        Path cmdline = Path.of("/proc/" + pod.infraPid() + "/cmdline");
+        String seen = Files.readString(cmdline);
+        for (long deadline = System.nanoTime() + 10_000_000_000L;
+             !seen.startsWith("/pause") && System.nanoTime() < deadline; seen = Files.readString(cmdline)) {
+            Thread.sleep(20);
+        }
+        assertThat(seen).startsWith("/pause\0-P");
         assertThat(c.hostPid()).isFalse();
         assertThat(c.shm()).isEqualTo(pod.dir().resolve("shm"));
 
