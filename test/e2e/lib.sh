@@ -120,6 +120,7 @@ start_runtime() {
     mkdir -p "$d"
     RT_LOG=$d/daemon.log
     RT_IPAM=$d/ipam
+    RT_STARTED=1   # clean_runtime may now remove this runtime's bridge
     export HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9
     export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
     case "$rt" in
@@ -231,11 +232,12 @@ stop_runtime_process() {
 # unmount and remove its directories and the bridge
 clean_runtime() {
     local rt=$1 d=$E2E_TMP/$1 id
+    [ "${RT_STARTED:-0}" = 1 ] || return 0
     if [ -n "${RT_PID:-}" ] && kill -0 "$RT_PID" 2>/dev/null; then
         for id in $(cri pods -q 2>/dev/null); do cri stopp "$id" >/dev/null 2>&1; cri rmp -f "$id" >/dev/null 2>&1; done
     fi
     stop_runtime_process 20
-    if [ "$rt" = containerd ]; then
+    if [ "$rt" = containerd ] && [ -n "${RT_SOCK:-}" ]; then
         # shims outlive containerd; those of this root only (their -address is our socket)
         local p
         for p in $(pgrep -f "containerd-shim-runc-v2 .*-address $RT_SOCK" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
@@ -244,7 +246,7 @@ clean_runtime() {
     for m in $(awk -v a="$d/" '{ if (index($5, a) == 1) print $5 }' /proc/self/mountinfo | sort -r); do
         umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
     done
-    ip link del hakoe2e0 2>/dev/null; ip link del ctre2e0 2>/dev/null
+    case "$rt" in hako) ip link del hakoe2e0 2>/dev/null ;; containerd) ip link del ctre2e0 2>/dev/null ;; esac
     return 0
 }
 
