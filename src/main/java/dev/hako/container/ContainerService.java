@@ -20,6 +20,7 @@ import dev.hako.pod.PodService;
 import dev.hako.store.ContainerRow;
 import dev.hako.store.ContainerTable;
 import dev.hako.store.MetadataStore;
+import dev.hako.sys.PrivateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -76,6 +77,14 @@ public final class ContainerService implements PodService.ContainerHook {
         this.layers = config.root().resolve("containers");
         this.minOomScoreAdj = ownOomScoreAdj();
         images.setLayersInUse(this::chainIdsInUse);
+        try {
+            // bundles hold config.json (the environment) and the rootfs mount; layers the writable layers,
+            // where a container's root may leave a setuid binary: no host user may reach into either
+            PrivateFiles.directory(bundles);
+            PrivateFiles.directory(layers);
+        } catch (IOException e) {
+            throw HakoException.internal("cannot create " + bundles + " and " + layers + ": " + e.getMessage(), e);
+        }
     }
 
     /** Who hears of containers created, started and removed (the stats sampler). */
@@ -129,7 +138,9 @@ public final class ContainerService implements PodService.ContainerHook {
         Path logPath = logPath(pod, cfg, bundle);
         boolean mounted = false;
         try {
-            Files.createDirectories(bundle);
+            PrivateFiles.createDirectory(bundle);
+            // upper and work go inside: the rootfs's own mode comes from upper, this one only shuts out host users
+            PrivateFiles.createDirectory(layers.resolve(id));
             Rootfs.mount(images.layerDirs(image), layers.resolve(id).resolve("upper"), layers.resolve(id).resolve("work"),
                     rootfs);
             mounted = true;
@@ -137,7 +148,7 @@ public final class ContainerService implements PodService.ContainerHook {
             Map<String, Object> spec = SpecGenerator.generate(new SpecInput(id, withPodAnnotations(cfg, pod, handler),
                     pod.context(), imageConfig,
                     imageText, rootfs, config.runtime().cgroupDriver(), minOomScoreAdj));
-            Files.writeString(bundle.resolve("config.json"), Json.write(spec));
+            PrivateFiles.writeString(bundle.resolve("config.json"), Json.write(spec));
             if (logPath.getParent() != null) {
                 Files.createDirectories(logPath.getParent());
             }
@@ -158,6 +169,7 @@ public final class ContainerService implements PodService.ContainerHook {
             }
             deleteTree(bundle);
             deleteTree(layers.resolve(id));
+            conmon.forget(id);
             if (e instanceof HakoException h) {
                 throw h;
             }
@@ -238,6 +250,7 @@ public final class ContainerService implements PodService.ContainerHook {
             Rootfs.unmount(c.bundle().resolve("rootfs"));
             deleteTree(c.bundle());
             deleteTree(layers.resolve(id));
+            conmon.forget(id); // its exit file and links in <state>
             table.delete(id);
             tell(o -> o.removed(c));
             locks.remove(id);
@@ -323,7 +336,7 @@ public final class ContainerService implements PodService.ContainerHook {
             }
             Path file = c.bundle().resolve("resources-update.json");
             try {
-                Files.writeString(file, Json.write(SpecGenerator.limits(resources)));
+                PrivateFiles.writeString(file, Json.write(SpecGenerator.limits(resources)));
                 runtime(c.handler()).update(id, file);
             } catch (IOException e) {
                 throw HakoException.internal("writing " + file + ": " + e.getMessage(), e);

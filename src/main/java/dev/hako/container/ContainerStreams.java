@@ -13,6 +13,7 @@ import dev.hako.stream.StreamBackend;
 import dev.hako.stream.TerminalSize;
 import dev.hako.sys.FdStreams;
 import dev.hako.sys.NetnsDialer;
+import dev.hako.sys.PrivateFiles;
 import dev.hako.sys.ProcCalls;
 import dev.hako.sys.Terminals;
 import dev.hako.sys.SeqpacketSocket;
@@ -86,12 +87,12 @@ public final class ContainerStreams implements StreamBackend {
         @SuppressWarnings("unchecked")
         Map<String, Object> spec = (Map<String, Object>) Json.parse(new String(containers.spec(c), StandardCharsets.UTF_8));
         Map<String, Object> process = SpecGenerator.execProcess(spec, cmd, io.tty());
-        Files.createDirectories(execDir);
-        Path dir = Files.createTempDirectory(execDir, c.id().substring(0, 12) + "-");
+        PrivateFiles.directory(execDir);
+        Path dir = Files.createTempDirectory(execDir, c.id().substring(0, 12) + "-"); // 0700
         Path processJson = dir.resolve("process.json");
         Path pidFile = dir.resolve("pid");
         Path innerPidFile = dir.resolve("pid.sandbox");
-        Files.writeString(processJson, Json.write(process));
+        PrivateFiles.writeString(processJson, Json.write(process)); // the environment: Secrets
         Terminal pty = io.tty() ? Terminal.open() : null;
         List<Thread> pumps = new ArrayList<>();
         Process p = null;

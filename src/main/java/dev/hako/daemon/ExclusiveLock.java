@@ -1,12 +1,15 @@
 package dev.hako.daemon;
 
+import dev.hako.sys.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * An advisory lock file (fcntl) holding the owner's pid. The kernel drops the lock when the process
@@ -26,8 +29,10 @@ final class ExclusiveLock implements AutoCloseable {
     /** Takes the lock, or fails naming the process that holds it; {@code what} describes the resource. */
     static ExclusiveLock acquire(Path file, String what) throws StartupException {
         try {
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+            // 0600: a user who could open it could hold a read lock on it and keep every daemon from starting
+            FileChannel ch = FileChannel.open(file, java.util.Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PrivateFiles.FILE));
+            Files.setPosixFilePermissions(file, PrivateFiles.FILE);
             FileLock lock = ch.tryLock();
             if (lock == null) {
                 String holder = readHolder(ch);

@@ -7,6 +7,7 @@ import dev.hako.log.Log;
 import dev.hako.oci.OciRuntime;
 import dev.hako.oci.RuntimeMessages;
 import dev.hako.sys.ErrnoException;
+import dev.hako.sys.PrivateFiles;
 import dev.hako.sys.ProcCalls;
 import dev.hako.sys.ProcessTree;
 import java.io.ByteArrayOutputStream;
@@ -129,9 +130,9 @@ public final class Conmon implements AutoCloseable {
                 ? DEFAULT_CREATE_TIMEOUT : r.timeout();
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            Files.createDirectories(exitDir);
-            Files.createDirectories(attachDir);
-            Files.createDirectories(bundlesDir);
+            PrivateFiles.directory(exitDir);
+            PrivateFiles.directory(attachDir);
+            PrivateFiles.directory(bundlesDir);
             for (String stale : List.of("exit", "oom", "pidfile", "conmon.pid")) {
                 Files.deleteIfExists(bundle.resolve(stale));
             }
@@ -274,8 +275,8 @@ public final class Conmon implements AutoCloseable {
                 : Math.max(1, (timeout.toMillis() + 999) / 1000);
         Path dir;
         try {
-            Files.createDirectories(execDir);
-            dir = Files.createTempDirectory(execDir, safe(id) + "-");
+            PrivateFiles.directory(execDir);
+            dir = Files.createTempDirectory(execDir, safe(id) + "-"); // 0700
         } catch (IOException e) {
             throw HakoException.internal("cannot prepare an exec in " + id + ": " + e.getMessage(), e);
         }
@@ -285,7 +286,7 @@ public final class Conmon implements AutoCloseable {
         Pipes pipes = null;
         Launch launch = null;
         try {
-            Files.writeString(spec, Json.write(processSpec));
+            PrivateFiles.writeString(spec, Json.write(processSpec)); // the environment: Secrets
             List<String> argv = new ArrayList<>();
             argv.add("-c");
             argv.add(id);
@@ -299,7 +300,7 @@ public final class Conmon implements AutoCloseable {
             argv.add("-l");
             argv.add(log.toString());
             argv.add("--socket-dir-path");
-            Files.createDirectories(attachDir);
+            PrivateFiles.directory(attachDir);
             argv.add(attachDir.toAbsolutePath().toString());
             argv.add("--log-level");
             argv.add(conmonLogLevel());
@@ -547,7 +548,7 @@ public final class Conmon implements AutoCloseable {
     public void watchExits(Consumer<String> onExit) {
         WatchService ws;
         try {
-            Files.createDirectories(exitDir);
+            PrivateFiles.directory(exitDir);
             ws = exitDir.getFileSystem().newWatchService();
             exitDir.register(ws, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
         } catch (IOException e) {

@@ -5,6 +5,7 @@ import dev.hako.error.HakoException;
 import dev.hako.json.Json;
 import dev.hako.oci.OciRuntime;
 import dev.hako.oci.RuntimeMessages;
+import dev.hako.sys.PrivateFiles;
 import dev.hako.sys.ProcCalls;
 import java.time.Duration;
 import java.io.IOException;
@@ -48,7 +49,7 @@ final class SandboxShim {
             if (Files.isRegularFile(file) && Files.readString(file, StandardCharsets.UTF_8).equals(text)) {
                 return file;
             }
-            Files.createDirectories(file.getParent());
+            PrivateFiles.directory(file.getParent());
             Path temp = file.resolveSibling("." + handler.name() + ".new");
             Files.writeString(temp, text, StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rwxr-xr-x"));

@@ -10,6 +10,7 @@ import dev.hako.oci.InfraSpec;
 import dev.hako.oci.OciRuntime;
 import dev.hako.oci.PodContext;
 import dev.hako.sys.FileTrees;
+import dev.hako.sys.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,8 +57,8 @@ final class InfraContainer {
             throws IOException {
         prepareRootfs();
         Path bundle = podDir.resolve(DIR);
-        Files.createDirectories(bundle);
-        Files.writeString(bundle.resolve("config.json"), Json.write(InfraSpec.generate(pod,
+        PrivateFiles.directory(bundle);
+        PrivateFiles.writeString(bundle.resolve("config.json"), Json.write(InfraSpec.generate(pod,
                 command.subList(1, command.size()), rootfs, driver, minOomScoreAdj, allowed(podAnnotations, handler))));
         int pid = conmon.create(new Conmon.CreateRequest(pod.podId(), "infra", bundle, handler,
                 driver == CgroupDriver.SYSTEMD, bundle.resolve("infra.log"), false, false, false, CREATE_TIMEOUT));
@@ -128,6 +129,8 @@ final class InfraContainer {
                     + " (runtime.infra_command) is missing or not executable; install it (apt-get install catatonit)"
                     + " or set runtime.infra_command");
         }
+        // the rootfs itself stays 0755 (the container's "/"); its parent keeps host users out
+        PrivateFiles.directory(rootfs.getParent());
         Path target = rootfs.resolve(InfraSpec.BINARY.substring(1));
         BasicFileAttributes src = Files.readAttributes(source, BasicFileAttributes.class);
         if (Files.isRegularFile(target)) {

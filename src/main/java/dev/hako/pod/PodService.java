@@ -17,6 +17,7 @@ import dev.hako.sys.MountCalls;
 import dev.hako.sys.MountTable;
 import dev.hako.sys.NamespacePins;
 import dev.hako.sys.NamespacePins.Kind;
+import dev.hako.sys.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
@@ -106,7 +107,7 @@ public final class PodService {
         this.handlers = handlers;
         Path root = config.state().resolve("pods");
         try {
-            Files.createDirectories(root);
+            PrivateFiles.directory(root);
             // mountinfo shows real paths: compare against those
             this.podsRoot = root.toRealPath();
         } catch (IOException e) {
@@ -189,7 +190,8 @@ public final class PodService {
     private Pod create(String id, PodSandboxConfig config, SandboxPlan plan, String handler) {
         Path dir = podsRoot.resolve(id);
         try {
-            Files.createDirectory(dir);
+            // 0700: behind it are the 1777 /dev/shm tmpfs and the namespace pins, which host users must not reach
+            PrivateFiles.createDirectory(dir);
         } catch (IOException e) {
             // not ours to clean up: the ID is fresh, so whatever is there was not made by this call
             throw HakoException.internal("cannot create pod sandbox " + plan.describe() + ": cannot create " + dir
@@ -214,7 +216,7 @@ public final class PodService {
                     pins.put(Kind.IPC, nsDir.resolve(Kind.IPC.fileName()));
                 }
                 step("nsdir");
-                Files.createDirectory(nsDir);
+                PrivateFiles.createDirectory(nsDir);
                 MountCalls.bindSelfPrivate(nsDir);
                 for (Path pin : pins.values()) {
                     Files.createFile(pin);

@@ -34,6 +34,12 @@ public final class MetadataStore implements AutoCloseable {
     public static MetadataStore open(Path file) {
         try {
             Files.createDirectories(file.getParent());
+            // the rows hold container environments (Secrets): 0600, and SQLite gives its -wal and -shm
+            // files the database's mode; files left by an older Hako are tightened
+            dev.hako.sys.PrivateFiles.file(file);
+            for (String suffix : new String[] {"-wal", "-shm", "-journal"}) {
+                dev.hako.sys.PrivateFiles.restrictExisting(file.resolveSibling(file.getFileName() + suffix));
+            }
             Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
             try (Statement st = db.createStatement()) {
                 st.execute("PRAGMA journal_mode=WAL");

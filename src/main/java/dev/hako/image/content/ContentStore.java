@@ -36,6 +36,8 @@ public final class ContentStore {
         this.blobs = base.resolve("blobs");
         this.ingest = base.resolve("ingest");
         try {
+            // private images' layers are no business of other host users: 0700, like everything under root
+            dev.hako.sys.PrivateFiles.directory(base);
             Files.createDirectories(blobs.resolve("sha256"));
             Files.createDirectories(ingest);
         } catch (IOException e) {
