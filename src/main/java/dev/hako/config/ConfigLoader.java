@@ -30,6 +30,8 @@ public final class ConfigLoader {
     static final String DEFAULT_HANDLER = "runc";
     static final String DEFAULT_CONMON = "/usr/bin/conmon";
     static final String DEFAULT_PAUSE_IMAGE = "registry.k8s.io/pause:3.10";
+    /** Where the kubelet keeps pod logs (its {@code podLogsDirectory}). */
+    static final String DEFAULT_POD_LOG_ROOT = "/var/log/pods";
     /** catatonit's pause mode: a static binary from Debian's catatonit package that sleeps and reaps. */
     static final List<String> DEFAULT_INFRA_COMMAND = List.of("/usr/bin/catatonit", "-P");
     /** Where a handler's binary is looked for when its table gives no {@code path}. */
@@ -123,13 +125,15 @@ public final class ConfigLoader {
         if (infraCommand.isEmpty() || !infraCommand.getFirst().startsWith("/")) {
             throw s.error("infra_command", "must start with the absolute path of a static binary");
         }
+        Path podLogRoot = absolutePath(s, "pod_log_root", DEFAULT_POD_LOG_ROOT);
         Map<String, HandlerConfig> handlers = handlers(s.section("handlers"), state, conmon);
         s.rejectUnknown();
         if (!handlers.containsKey(defaultHandler)) {
             throw s.error("default_handler", "\"" + defaultHandler + "\" is not a configured handler (configured: "
                     + String.join(", ", handlers.keySet()) + ")");
         }
-        return new RuntimeSettings(defaultHandler, driver, conmon, pauseImage, infraCommand, Map.copyOf(handlers));
+        return new RuntimeSettings(defaultHandler, driver, conmon, pauseImage, infraCommand, Map.copyOf(handlers),
+                podLogRoot);
     }
 
     /** Built-in handlers besides runc, configured only where their binary is found. */

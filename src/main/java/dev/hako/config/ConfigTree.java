@@ -44,6 +44,7 @@ public final class ConfigTree {
         out.put("conmon", r.conmon().toString());
         out.put("pause_image", r.pauseImage());
         out.put("infra_command", r.infraCommand());
+        out.put("pod_log_root", r.podLogRoot().toString());
         Map<String, Object> handlers = new LinkedHashMap<>();
         for (HandlerConfig h : sortedHandlers(r)) {
             Map<String, Object> one = new LinkedHashMap<>();

@@ -10,6 +10,7 @@ import java.util.Map;
  *     container's tiny root file system) and its arguments; pods run one for sandbox runtimes (gVisor)
  *     and for a shared PID namespace
  * @param handlers every configured OCI runtime handler by name, in file order
+ * @param podLogRoot the kubelet's root for pod logs: every pod's {@code log_directory} must lie inside it
  */
 public record RuntimeSettings(
         String defaultHandler,
@@ -17,7 +18,8 @@ public record RuntimeSettings(
         Path conmon,
         String pauseImage,
         java.util.List<String> infraCommand,
-        Map<String, HandlerConfig> handlers) {
+        Map<String, HandlerConfig> handlers,
+        Path podLogRoot) {
 
     public RuntimeSettings {
         infraCommand = java.util.List.copyOf(infraCommand);

@@ -505,17 +505,11 @@ public final class ContainerService implements PodService.ContainerHook {
         return (Map<String, Object>) Json.parse(new String(spec(c), StandardCharsets.UTF_8));
     }
 
+    /** The CRI log, confined to the pod's log directory under {@code runtime.pod_log_root}; else one in the bundle. */
     private Path logPath(Pod pod, ContainerConfig cfg, Path bundle) {
-        String dir = pod.config().getLogDirectory();
-        String rel = cfg.getLogPath();
-        if (!dir.isEmpty() && !rel.isEmpty()) {
-            Path p = Path.of(dir).resolve(rel).normalize();
-            if (!p.startsWith(Path.of(dir).normalize())) {
-                throw HakoException.invalidArgument("config.log_path", "\"" + rel + "\" leaves the pod's log directory");
-            }
-            return p;
-        }
-        return bundle.resolve("container.log");
+        Path p = dev.hako.pod.LogPaths.containerLog(pod.config().getLogDirectory(), cfg.getLogPath(),
+                config.runtime().podLogRoot());
+        return p != null ? p : bundle.resolve("container.log");
     }
 
     /** The container's config with the pod annotations its handler lets into OCI specs ({@code allowed_annotations}). */

@@ -81,6 +81,7 @@ public final class PodService {
     private final PodTable table;
     private final RuntimeHandlers handlers;
     private final Path podsRoot;
+    private final Path podLogRoot;
     private final SecureRandom random = new SecureRandom();
     private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
     /** Pods being created, by kubelet identity ({@link SandboxPlan#key}) → ID; guarded by {@link #reserving}. */
@@ -105,6 +106,7 @@ public final class PodService {
                 dev.hako.oci.SpecGenerator.hostMinOomScoreAdj());
         this.table = new PodTable(store);
         this.handlers = handlers;
+        this.podLogRoot = config.runtime().podLogRoot();
         Path root = config.state().resolve("pods");
         try {
             PrivateFiles.directory(root);
@@ -146,6 +148,7 @@ public final class PodService {
      */
     public Pod run(PodSandboxConfig config, String runtimeHandler) {
         SandboxPlan plan = SandboxPlan.of(config);
+        LogPaths.checkDirectory(config.getLogDirectory(), podLogRoot, "config.log_directory");
         dev.hako.oci.SpecGenerator.checkSysctls(config.getLinux().getSysctlsMap(), !plan.hostNetwork(), !plan.hostIpc(),
                 "config.linux.sysctls");
         String handler = resolveHandler(runtimeHandler);

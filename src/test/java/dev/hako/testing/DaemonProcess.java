@@ -45,8 +45,34 @@ public final class DaemonProcess implements AutoCloseable {
         Path config = dir.resolve("hako.toml");
         Files.createDirectories(cniConfDir(dir));
         String network = extraToml.contains("[network]") ? "" : networkToml(dir);
-        Files.writeString(config, baseToml(dir) + extraToml + network);
+        Files.writeString(config, baseToml(dir) + withPodLogRoot(extraToml, dir) + network);
         return new DaemonProcess(dir, config);
+    }
+
+    /**
+     * {@code extraToml} with {@code runtime.pod_log_root} set to {@link #podLogRoot}: put in the caller's
+     * {@code [runtime]} table, or in one of its own ahead of the caller's {@code [runtime.*]} tables.
+     */
+    static String withPodLogRoot(String extraToml, Path dir) {
+        if (extraToml.contains("pod_log_root")) {
+            return extraToml;
+        }
+        String key = "pod_log_root = \"" + podLogRoot(dir) + "\"\n";
+        java.util.regex.Matcher table = java.util.regex.Pattern.compile("(?m)^\\[runtime\\]\\s*$\\n?").matcher(extraToml);
+        if (table.find()) {
+            return extraToml.substring(0, table.end()) + (table.group().endsWith("\n") ? "" : "\n") + key
+                    + extraToml.substring(table.end());
+        }
+        java.util.regex.Matcher sub = java.util.regex.Pattern.compile("(?m)^\\[runtime\\.").matcher(extraToml);
+        int at = sub.find() ? sub.start() : extraToml.length();
+        String before = extraToml.substring(0, at);
+        return before + (before.isEmpty() || before.endsWith("\n") ? "" : "\n") + "[runtime]\n" + key
+                + extraToml.substring(at);
+    }
+
+    /** The pod log root ({@code runtime.pod_log_root}) of a daemon confined to {@code dir}: pods log below it. */
+    public static Path podLogRoot(Path dir) {
+        return dir.resolve("logs");
     }
 
     /** Socket, root and state keys for a daemon confined to {@code dir}; callers append tables after it. */
