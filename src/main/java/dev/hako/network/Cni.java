@@ -497,7 +497,7 @@ public final class Cni {
     private void writeCache(String podId, Map<String, Object> cache) {
         Path file = cacheFile(podId);
         try {
-            Files.createDirectories(cacheDir);
+            dev.hako.sys.PrivateFiles.directory(cacheDir); // 0700: pods' addresses, names and netns paths
             Path tmp = cacheDir.resolve("." + podId + ".tmp");
             Files.writeString(tmp, Json.write(cache));
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

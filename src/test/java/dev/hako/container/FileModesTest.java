@@ -50,6 +50,10 @@ class FileModesTest {
         try (DaemonProcess d = PodFixture.daemonWithImages()) {
             Path root = d.root();
             Path state = d.dir().resolve("run");
+            // a network of loopback only: the pod goes through CNI ADD (and its cache) without a bridge
+            Files.writeString(DaemonProcess.cniConfDir(d.dir()).resolve("10-lo.conflist"), """
+                    {"cniVersion": "1.0.0", "name": "hako-modes", "plugins": [{"type": "loopback"}]}
+                    """);
             // a shared PID namespace gives the pod an infra container: its bundle and the shared infra root
             PodSandboxConfig.Builder pc = podConfig(d, "modes").toBuilder();
             pc.getLinuxBuilder().getSecurityContextBuilder().getNamespaceOptionsBuilder().setPid(NamespaceMode.POD);
@@ -92,7 +96,8 @@ class FileModesTest {
             for (Path dir : List.of(root.resolve("containers"), root.resolve("containers").resolve(id),
                     root.resolve("snapshots"), state.resolve("containers"), state.resolve("containers").resolve(id),
                     state.resolve("pods"), state.resolve("pods").resolve(pod), state.resolve("exits"),
-                    state.resolve("attach"), state.resolve("bundles"), execDir, state.resolve("infra"))) {
+                    state.resolve("attach"), state.resolve("bundles"), execDir, state.resolve("infra"),
+                    state.resolve("cni"))) {
                 assertThat(mode(dir)).as(dir.toString()).isEqualTo("rwx------");
             }
             try (var entries = Files.list(execDir)) {
