@@ -45,6 +45,8 @@ public final class ContainerService implements PodService.ContainerHook {
     private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(240);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    /** The reason of a container whose record could not be reconciled at start-up. */
+    public static final String RECOVERY_FAILED = "RecoveryFailed";
 
     private final HakoConfig config;
     private final dev.hako.oci.RuntimeHandlers handlers;
@@ -146,7 +148,7 @@ public final class ContainerService implements PodService.ContainerHook {
             String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst();
             Container c = new Container(id, pod.id(), cfg, imageText, image.id(), imageRef, Container.State.CREATED,
                     Instant.now(), null, null, null, "", "", pid, bundle, logPath, handler.name());
-            table.insert(toRow(c, image));
+            table.insert(toRow(c, image, handler));
             tell(o -> o.changed(c));
             LOG.info("created container", "id", id, "name", name, "pod", pod.id(), "image", imageText, "pid", pid);
             return id;
@@ -234,7 +236,13 @@ public final class ContainerService implements PodService.ContainerHook {
             if (refresh(c).state() != Container.State.EXITED) {
                 stop(id, 0);
             }
-            runtime(c.handler()).delete(id, true);
+            OciRuntime runtime = removalRuntime(c, row.get());
+            if (runtime != null) {
+                runtime.delete(id, true);
+            } else {
+                LOG.warn("removing a container whose runtime is unknown: its runtime object stays", "id", id,
+                        "handler", c.handler());
+            }
             Rootfs.unmount(c.bundle().resolve("rootfs"));
             deleteTree(c.bundle());
             deleteTree(layers.resolve(id));
@@ -368,22 +376,18 @@ public final class ContainerService implements PodService.ContainerHook {
     public void recover() {
         int running = 0;
         int exited = 0;
+        int broken = 0;
         for (ContainerRow r : table.all()) {
-            Container c = refresh(toContainer(r));
-            if (c.state() == Container.State.RUNNING || c.state() == Container.State.CREATED) {
-                Optional<OciRuntime.State> s = runtime(c.handler()).state(c.id());
-                if (s.isEmpty() || s.get().status().equals("stopped")) {
-                    // the runtime forgot it (a reboot) or it stopped without an exit file: record what we know
-                    c = refresh(c);
-                    if (c.state() != Container.State.EXITED) {
-                        save(c.exited(255, Instant.now(), "Unknown", "the container was gone when Hako restarted"));
-                    }
-                    exited++;
-                } else {
+            // one record that cannot be reconciled must not keep the daemon from serving the others
+            try {
+                if (recoverOne(r)) {
                     running++;
+                } else {
+                    exited++;
                 }
-            } else {
-                exited++;
+            } catch (RuntimeException e) {
+                broken++;
+                markRecoveryFailed(r, e);
             }
         }
         removeOrphans();
@@ -394,8 +398,47 @@ public final class ContainerService implements PodService.ContainerHook {
                 LOG.warn("cannot record container exit", "id", id, "error", e.getMessage());
             }
         });
-        if (running + exited > 0) {
-            LOG.info("recovered containers", "running", running, "not_running", exited);
+        if (running + exited + broken > 0) {
+            LOG.info("recovered containers", "running", running, "not_running", exited, "broken", broken);
+        }
+    }
+
+    /** Reconciles one record; returns whether the container is still there (created or running). */
+    private boolean recoverOne(ContainerRow r) {
+        Container c = refresh(toContainer(r));
+        if (c.state() != Container.State.RUNNING && c.state() != Container.State.CREATED) {
+            return false;
+        }
+        Optional<OciRuntime.State> s = runtime(c.handler()).state(c.id());
+        if (s.isPresent() && !s.get().status().equals("stopped")) {
+            return true;
+        }
+        // the runtime forgot it (a reboot) or it stopped without an exit file: record what we know
+        c = refresh(c);
+        if (c.state() != Container.State.EXITED) {
+            save(c.exited(255, Instant.now(), "Unknown", "the container was gone when Hako restarted"));
+        }
+        return false;
+    }
+
+    /**
+     * A record recovery could not reconcile (its handler is no longer configured, the runtime's state
+     * is unreadable): reported EXITED with reason {@code RecoveryFailed} and the cause, so the kubelet
+     * sees it, replaces it and can remove it.
+     */
+    private void markRecoveryFailed(ContainerRow r, RuntimeException cause) {
+        String why = "Hako could not recover this container at start-up: " + cause.getMessage();
+        LOG.warn("cannot recover container; reporting it exited", "id", r.id(), "name", r.name(),
+                "error", cause.getMessage());
+        if (r.state().equals(Container.State.EXITED.name())) {
+            return;
+        }
+        try {
+            table.update(new ContainerRow(r.id(), r.podId(), r.name(), r.attempt(), r.config(), r.imageId(),
+                    Container.State.EXITED.name(), r.createdAt(), r.startedAt(), Instant.now(), 255, RECOVERY_FAILED,
+                    why, r.pid(), r.details()));
+        } catch (RuntimeException e) {
+            LOG.error("cannot record the failed recovery of a container", "id", r.id(), "error", e.getMessage());
         }
     }
 
@@ -534,6 +577,21 @@ public final class ContainerService implements PodService.ContainerHook {
         return h;
     }
 
+    /**
+     * The runtime to delete a container with: its handler, or, when that is no longer configured, the
+     * runtime binary and root recorded when it was created; null when neither is known.
+     */
+    private OciRuntime removalRuntime(Container c, ContainerRow row) {
+        HandlerConfig h = config.runtime().handlers().get(c.handler());
+        if (h == null && Json.parseObject(row.details()).get("runtime") instanceof Map<?, ?> m
+                && m.get("path") instanceof String path && m.get("root") instanceof String root
+                && Files.isExecutable(Path.of(path))) {
+            List<String> args = m.get("args") instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of();
+            h = new HandlerConfig(c.handler(), Path.of(path), Path.of(root), args);
+        }
+        return h == null ? null : new OciRuntime(h, systemd());
+    }
+
     private OciRuntime runtime(String handler) {
         return new OciRuntime(handlerByName(handler), systemd());
     }
@@ -550,9 +608,12 @@ public final class ContainerService implements PodService.ContainerHook {
         table.update(toRowUpdate(c));
     }
 
-    private ContainerRow toRow(Container c, Image image) {
+    private ContainerRow toRow(Container c, Image image, HandlerConfig handler) {
         Map<String, Object> details = details(c);
         details.put("chainIDs", image.layers().stream().map(l -> l.chainId().toString()).toList());
+        // lets removal reach the runtime object even after the handler left the configuration
+        details.put("runtime", Map.of("path", handler.path().toString(), "root", handler.root().toString(),
+                "args", handler.args()));
         return new ContainerRow(c.id(), c.podId(), c.name(), c.config().getMetadata().getAttempt(),
                 c.config().toByteArray(), c.imageId(), c.state().name(), c.createdAt(), c.startedAt(), c.finishedAt(),
                 c.exitCode(), c.reason(), c.message(), c.pid(), Json.write(details));
