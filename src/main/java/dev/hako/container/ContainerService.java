@@ -1,6 +1,7 @@
 package dev.hako.container;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.hako.FaultPoints;
 import dev.hako.config.HakoConfig;
 import dev.hako.config.HandlerConfig;
 import dev.hako.cri.v1.ContainerConfig;
@@ -129,12 +130,25 @@ public final class ContainerService implements PodService.ContainerHook {
         Path bundle = bundles.resolve(id);
         Path rootfs = bundle.resolve("rootfs");
         Path logPath = logPath(pod, cfg, bundle);
+        String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst();
+        boolean intended = false;
         boolean mounted = false;
-        try {
+        // the lease keeps RemoveImage off the layers until the record names them
+        try (ImageService.Lease lease = images.lease(image)) {
+            FaultPoints.reach("container-lease-taken");
+            // the intent first: whatever a crash leaves from here on, recovery finds and undoes
+            Container intent = new Container(id, pod.id(), cfg, imageText, image.id(), imageRef, Container.State.CREATED,
+                    Instant.now(), null, null, null, "", "", 0, bundle, logPath, handler.name());
+            if (!table.insertCreating(creating(toRow(intent, image, handler)))) {
+                throw HakoException.alreadyExists("container " + name + " (attempt " + cfg.getMetadata().getAttempt()
+                        + ") is already being created in pod " + pod.id());
+            }
+            intended = true;
             Files.createDirectories(bundle);
             Rootfs.mount(images.layerDirs(image), layers.resolve(id).resolve("upper"), layers.resolve(id).resolve("work"),
                     rootfs);
             mounted = true;
+            FaultPoints.reach("container-rootfs-mounted");
             ImageConfig imageConfig = images.config(image);
             Map<String, Object> spec = SpecGenerator.generate(new SpecInput(id, withPodAnnotations(cfg, pod, handler),
                     pod.context(), imageConfig,
@@ -145,21 +159,29 @@ public final class ContainerService implements PodService.ContainerHook {
             }
             int pid = conmon.create(new Conmon.CreateRequest(id, name, bundle, handler, systemd(), logPath,
                     cfg.getTty(), cfg.getStdin(), cfg.getStdinOnce(), CREATE_TIMEOUT, handler.sandboxRuntime()));
-            String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst();
+            FaultPoints.reach("container-created");
             Container c = new Container(id, pod.id(), cfg, imageText, image.id(), imageRef, Container.State.CREATED,
-                    Instant.now(), null, null, null, "", "", pid, bundle, logPath, handler.name());
-            table.insert(toRow(c, image, handler));
+                    intent.createdAt(), null, null, null, "", "", pid, bundle, logPath, handler.name());
+            table.update(toRow(c, image, handler)); // the intent becomes the record: listed from now on
             tell(o -> o.changed(c));
             LOG.info("created container", "id", id, "name", name, "pod", pod.id(), "image", imageText, "pid", pid);
             return id;
         } catch (IOException | RuntimeException e) {
-            // nothing half-made stays behind: the runtime's container, the mount, the directories
+            // nothing half-made stays behind: the runtime's container, the mount, the directories, the intent
             new OciRuntime(handler, systemd()).delete(id, true);
             if (mounted) {
                 Rootfs.unmount(rootfs);
             }
             deleteTree(bundle);
             deleteTree(layers.resolve(id));
+            if (intended) {
+                try {
+                    table.delete(id);
+                } catch (RuntimeException x) {
+                    LOG.error("cannot drop the intent of a failed create; undone at the next start", "id", id,
+                            "error", x.getMessage());
+                }
+            }
             if (e instanceof HakoException h) {
                 throw h;
             }
@@ -236,7 +258,7 @@ public final class ContainerService implements PodService.ContainerHook {
             if (refresh(c).state() != Container.State.EXITED) {
                 stop(id, 0);
             }
-            OciRuntime runtime = removalRuntime(c, row.get());
+            OciRuntime runtime = removalRuntime(c.handler(), row.get());
             if (runtime != null) {
                 runtime.delete(id, true);
             } else {
@@ -377,6 +399,7 @@ public final class ContainerService implements PodService.ContainerHook {
         int running = 0;
         int exited = 0;
         int broken = 0;
+        undoUnfinishedCreates();
         for (ContainerRow r : table.all()) {
             // one record that cannot be reconciled must not keep the daemon from serving the others
             try {
@@ -400,6 +423,41 @@ public final class ContainerService implements PodService.ContainerHook {
         });
         if (running + exited + broken > 0) {
             LOG.info("recovered containers", "running", running, "not_running", exited, "broken", broken);
+        }
+    }
+
+    /**
+     * Creates a crash cut short (intent rows): each is undone whole — its monitor killed, the runtime's
+     * container force-deleted, the rootfs unmounted, its directories and the intent removed. A step that
+     * fails keeps the intent, so the next start tries again.
+     */
+    private void undoUnfinishedCreates() {
+        for (ContainerRow r : table.creating()) {
+            try {
+                Map<String, Object> d = Json.parseObject(r.details());
+                Path bundle = Path.of((String) d.get("bundle"));
+                String handler = (String) d.get("handler");
+                int monitors = dev.hako.monitor.MonitorProcesses.kill(bundle);
+                OciRuntime runtime = removalRuntime(handler, r);
+                if (runtime != null) {
+                    runtime.delete(r.id(), true);
+                }
+                Rootfs.unmount(bundle.resolve("rootfs"));
+                conmon.forget(r.id());
+                deleteTree(bundle);
+                deleteTree(layers.resolve(r.id()));
+                if (runtime == null) {
+                    LOG.warn("the runtime of an unfinished container create is unknown; its intent stays", "id", r.id(),
+                            "handler", handler);
+                    continue;
+                }
+                table.delete(r.id());
+                LOG.info("undid a container create cut short by a crash", "id", r.id(), "name", r.name(),
+                        "pod", r.podId(), "monitors_killed", monitors);
+            } catch (RuntimeException e) {
+                LOG.error("cannot undo an unfinished container create; retried at the next start", "id", r.id(),
+                        "error", e.getMessage());
+            }
         }
     }
 
@@ -507,7 +565,9 @@ public final class ContainerService implements PodService.ContainerHook {
 
     private java.util.Collection<Digest> chainIdsInUse() {
         List<Digest> out = new ArrayList<>();
-        for (ContainerRow r : table.all()) {
+        List<ContainerRow> rows = new ArrayList<>(table.all());
+        rows.addAll(table.creating()); // an intent names its layers too
+        for (ContainerRow r : rows) {
             Object ids = Json.parseObject(r.details()).get("chainIDs");
             if (ids instanceof List<?> l) {
                 for (Object o : l) {
@@ -581,13 +641,13 @@ public final class ContainerService implements PodService.ContainerHook {
      * The runtime to delete a container with: its handler, or, when that is no longer configured, the
      * runtime binary and root recorded when it was created; null when neither is known.
      */
-    private OciRuntime removalRuntime(Container c, ContainerRow row) {
-        HandlerConfig h = config.runtime().handlers().get(c.handler());
+    private OciRuntime removalRuntime(String handler, ContainerRow row) {
+        HandlerConfig h = config.runtime().handlers().get(handler);
         if (h == null && Json.parseObject(row.details()).get("runtime") instanceof Map<?, ?> m
                 && m.get("path") instanceof String path && m.get("root") instanceof String root
                 && Files.isExecutable(Path.of(path))) {
             List<String> args = m.get("args") instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of();
-            h = new HandlerConfig(c.handler(), Path.of(path), Path.of(root), args);
+            h = new HandlerConfig(handler, Path.of(path), Path.of(root), args);
         }
         return h == null ? null : new OciRuntime(h, systemd());
     }
@@ -617,6 +677,12 @@ public final class ContainerService implements PodService.ContainerHook {
         return new ContainerRow(c.id(), c.podId(), c.name(), c.config().getMetadata().getAttempt(),
                 c.config().toByteArray(), c.imageId(), c.state().name(), c.createdAt(), c.startedAt(), c.finishedAt(),
                 c.exitCode(), c.reason(), c.message(), c.pid(), Json.write(details));
+    }
+
+    /** {@code r} as the intent row of a create. */
+    private static ContainerRow creating(ContainerRow r) {
+        return new ContainerRow(r.id(), r.podId(), r.name(), r.attempt(), r.config(), r.imageId(), ContainerTable.CREATING,
+                r.createdAt(), null, null, null, "", "", 0, r.details());
     }
 
     private ContainerRow toRowUpdate(Container c) {
