@@ -1,6 +1,7 @@
 package dev.hako.container;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.hako.FaultPoints;
 import dev.hako.config.HakoConfig;
 import dev.hako.config.HandlerConfig;
 import dev.hako.cri.v1.ContainerConfig;
@@ -46,6 +47,8 @@ public final class ContainerService implements PodService.ContainerHook {
     private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(240);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    /** The reason of a container whose record could not be reconciled at start-up. */
+    public static final String RECOVERY_FAILED = "RecoveryFailed";
 
     private final HakoConfig config;
     private final dev.hako.oci.RuntimeHandlers handlers;
@@ -136,14 +139,27 @@ public final class ContainerService implements PodService.ContainerHook {
         Path bundle = bundles.resolve(id);
         Path rootfs = bundle.resolve("rootfs");
         Path logPath = logPath(pod, cfg, bundle);
+        String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst();
+        boolean intended = false;
         boolean mounted = false;
-        try {
+        // the lease keeps RemoveImage off the layers until the record names them
+        try (ImageService.Lease lease = images.lease(image)) {
+            FaultPoints.reach("container-lease-taken");
+            // the intent first: whatever a crash leaves from here on, recovery finds and undoes
+            Container intent = new Container(id, pod.id(), cfg, imageText, image.id(), imageRef, Container.State.CREATED,
+                    Instant.now(), null, null, null, "", "", 0, bundle, logPath, handler.name());
+            if (!table.insertCreating(creating(toRow(intent, image, handler)))) {
+                throw HakoException.alreadyExists("container " + name + " (attempt " + cfg.getMetadata().getAttempt()
+                        + ") is already being created in pod " + pod.id());
+            }
+            intended = true;
             PrivateFiles.createDirectory(bundle);
             // upper and work go inside: the rootfs's own mode comes from upper, this one only shuts out host users
             PrivateFiles.createDirectory(layers.resolve(id));
             Rootfs.mount(images.layerDirs(image), layers.resolve(id).resolve("upper"), layers.resolve(id).resolve("work"),
                     rootfs);
             mounted = true;
+            FaultPoints.reach("container-rootfs-mounted");
             ImageConfig imageConfig = images.config(image);
             Map<String, Object> spec = SpecGenerator.generate(new SpecInput(id, withPodAnnotations(cfg, pod, handler),
                     pod.context(), imageConfig,
@@ -154,15 +170,15 @@ public final class ContainerService implements PodService.ContainerHook {
             }
             int pid = conmon.create(new Conmon.CreateRequest(id, name, bundle, handler, systemd(), logPath,
                     cfg.getTty(), cfg.getStdin(), cfg.getStdinOnce(), CREATE_TIMEOUT, handler.sandboxRuntime()));
-            String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst();
+            FaultPoints.reach("container-created");
             Container c = new Container(id, pod.id(), cfg, imageText, image.id(), imageRef, Container.State.CREATED,
-                    Instant.now(), null, null, null, "", "", pid, bundle, logPath, handler.name());
-            table.insert(toRow(c, image));
+                    intent.createdAt(), null, null, null, "", "", pid, bundle, logPath, handler.name());
+            table.update(toRow(c, image, handler)); // the intent becomes the record: listed from now on
             tell(o -> o.changed(c));
             LOG.info("created container", "id", id, "name", name, "pod", pod.id(), "image", imageText, "pid", pid);
             return id;
         } catch (IOException | RuntimeException e) {
-            // nothing half-made stays behind: the runtime's container, the mount, the directories
+            // nothing half-made stays behind: the runtime's container, the mount, the directories, the intent
             new OciRuntime(handler, systemd()).delete(id, true);
             if (mounted) {
                 Rootfs.unmount(rootfs);
@@ -170,6 +186,14 @@ public final class ContainerService implements PodService.ContainerHook {
             deleteTree(bundle);
             deleteTree(layers.resolve(id));
             conmon.forget(id);
+            if (intended) {
+                try {
+                    table.delete(id);
+                } catch (RuntimeException x) {
+                    LOG.error("cannot drop the intent of a failed create; undone at the next start", "id", id,
+                            "error", x.getMessage());
+                }
+            }
             if (e instanceof HakoException h) {
                 throw h;
             }
@@ -246,7 +270,13 @@ public final class ContainerService implements PodService.ContainerHook {
             if (refresh(c).state() != Container.State.EXITED) {
                 stop(id, 0);
             }
-            runtime(c.handler()).delete(id, true);
+            OciRuntime runtime = removalRuntime(c.handler(), row.get());
+            if (runtime != null) {
+                runtime.delete(id, true);
+            } else {
+                LOG.warn("removing a container whose runtime is unknown: its runtime object stays", "id", id,
+                        "handler", c.handler());
+            }
             Rootfs.unmount(c.bundle().resolve("rootfs"));
             deleteTree(c.bundle());
             deleteTree(layers.resolve(id));
@@ -381,22 +411,19 @@ public final class ContainerService implements PodService.ContainerHook {
     public void recover() {
         int running = 0;
         int exited = 0;
+        int broken = 0;
+        undoUnfinishedCreates();
         for (ContainerRow r : table.all()) {
-            Container c = refresh(toContainer(r));
-            if (c.state() == Container.State.RUNNING || c.state() == Container.State.CREATED) {
-                Optional<OciRuntime.State> s = runtime(c.handler()).state(c.id());
-                if (s.isEmpty() || s.get().status().equals("stopped")) {
-                    // the runtime forgot it (a reboot) or it stopped without an exit file: record what we know
-                    c = refresh(c);
-                    if (c.state() != Container.State.EXITED) {
-                        save(c.exited(255, Instant.now(), "Unknown", "the container was gone when Hako restarted"));
-                    }
-                    exited++;
-                } else {
+            // one record that cannot be reconciled must not keep the daemon from serving the others
+            try {
+                if (recoverOne(r)) {
                     running++;
+                } else {
+                    exited++;
                 }
-            } else {
-                exited++;
+            } catch (RuntimeException e) {
+                broken++;
+                markRecoveryFailed(r, e);
             }
         }
         removeOrphans();
@@ -407,8 +434,82 @@ public final class ContainerService implements PodService.ContainerHook {
                 LOG.warn("cannot record container exit", "id", id, "error", e.getMessage());
             }
         });
-        if (running + exited > 0) {
-            LOG.info("recovered containers", "running", running, "not_running", exited);
+        if (running + exited + broken > 0) {
+            LOG.info("recovered containers", "running", running, "not_running", exited, "broken", broken);
+        }
+    }
+
+    /**
+     * Creates a crash cut short (intent rows): each is undone whole — its monitor killed, the runtime's
+     * container force-deleted, the rootfs unmounted, its directories and the intent removed. A step that
+     * fails keeps the intent, so the next start tries again.
+     */
+    private void undoUnfinishedCreates() {
+        for (ContainerRow r : table.creating()) {
+            try {
+                Map<String, Object> d = Json.parseObject(r.details());
+                Path bundle = Path.of((String) d.get("bundle"));
+                String handler = (String) d.get("handler");
+                int monitors = dev.hako.monitor.MonitorProcesses.kill(bundle);
+                OciRuntime runtime = removalRuntime(handler, r);
+                if (runtime != null) {
+                    runtime.delete(r.id(), true);
+                }
+                Rootfs.unmount(bundle.resolve("rootfs"));
+                conmon.forget(r.id());
+                deleteTree(bundle);
+                deleteTree(layers.resolve(r.id()));
+                if (runtime == null) {
+                    LOG.warn("the runtime of an unfinished container create is unknown; its intent stays", "id", r.id(),
+                            "handler", handler);
+                    continue;
+                }
+                table.delete(r.id());
+                LOG.info("undid a container create cut short by a crash", "id", r.id(), "name", r.name(),
+                        "pod", r.podId(), "monitors_killed", monitors);
+            } catch (RuntimeException e) {
+                LOG.error("cannot undo an unfinished container create; retried at the next start", "id", r.id(),
+                        "error", e.getMessage());
+            }
+        }
+    }
+
+    /** Reconciles one record; returns whether the container is still there (created or running). */
+    private boolean recoverOne(ContainerRow r) {
+        Container c = refresh(toContainer(r));
+        if (c.state() != Container.State.RUNNING && c.state() != Container.State.CREATED) {
+            return false;
+        }
+        Optional<OciRuntime.State> s = runtime(c.handler()).state(c.id());
+        if (s.isPresent() && !s.get().status().equals("stopped")) {
+            return true;
+        }
+        // the runtime forgot it (a reboot) or it stopped without an exit file: record what we know
+        c = refresh(c);
+        if (c.state() != Container.State.EXITED) {
+            save(c.exited(255, Instant.now(), "Unknown", "the container was gone when Hako restarted"));
+        }
+        return false;
+    }
+
+    /**
+     * A record recovery could not reconcile (its handler is no longer configured, the runtime's state
+     * is unreadable): reported EXITED with reason {@code RecoveryFailed} and the cause, so the kubelet
+     * sees it, replaces it and can remove it.
+     */
+    private void markRecoveryFailed(ContainerRow r, RuntimeException cause) {
+        String why = "Hako could not recover this container at start-up: " + cause.getMessage();
+        LOG.warn("cannot recover container; reporting it exited", "id", r.id(), "name", r.name(),
+                "error", cause.getMessage());
+        if (r.state().equals(Container.State.EXITED.name())) {
+            return;
+        }
+        try {
+            table.update(new ContainerRow(r.id(), r.podId(), r.name(), r.attempt(), r.config(), r.imageId(),
+                    Container.State.EXITED.name(), r.createdAt(), r.startedAt(), Instant.now(), 255, RECOVERY_FAILED,
+                    why, r.pid(), r.details()));
+        } catch (RuntimeException e) {
+            LOG.error("cannot record the failed recovery of a container", "id", r.id(), "error", e.getMessage());
         }
     }
 
@@ -477,7 +578,9 @@ public final class ContainerService implements PodService.ContainerHook {
 
     private java.util.Collection<Digest> chainIdsInUse() {
         List<Digest> out = new ArrayList<>();
-        for (ContainerRow r : table.all()) {
+        List<ContainerRow> rows = new ArrayList<>(table.all());
+        rows.addAll(table.creating()); // an intent names its layers too
+        for (ContainerRow r : rows) {
             Object ids = Json.parseObject(r.details()).get("chainIDs");
             if (ids instanceof List<?> l) {
                 for (Object o : l) {
@@ -541,6 +644,21 @@ public final class ContainerService implements PodService.ContainerHook {
         return h;
     }
 
+    /**
+     * The runtime to delete a container with: its handler, or, when that is no longer configured, the
+     * runtime binary and root recorded when it was created; null when neither is known.
+     */
+    private OciRuntime removalRuntime(String handler, ContainerRow row) {
+        HandlerConfig h = config.runtime().handlers().get(handler);
+        if (h == null && Json.parseObject(row.details()).get("runtime") instanceof Map<?, ?> m
+                && m.get("path") instanceof String path && m.get("root") instanceof String root
+                && Files.isExecutable(Path.of(path))) {
+            List<String> args = m.get("args") instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of();
+            h = new HandlerConfig(handler, Path.of(path), Path.of(root), args);
+        }
+        return h == null ? null : new OciRuntime(h, systemd());
+    }
+
     private OciRuntime runtime(String handler) {
         return new OciRuntime(handlerByName(handler), systemd());
     }
@@ -557,12 +675,21 @@ public final class ContainerService implements PodService.ContainerHook {
         table.update(toRowUpdate(c));
     }
 
-    private ContainerRow toRow(Container c, Image image) {
+    private ContainerRow toRow(Container c, Image image, HandlerConfig handler) {
         Map<String, Object> details = details(c);
         details.put("chainIDs", image.layers().stream().map(l -> l.chainId().toString()).toList());
+        // lets removal reach the runtime object even after the handler left the configuration
+        details.put("runtime", Map.of("path", handler.path().toString(), "root", handler.root().toString(),
+                "args", handler.args()));
         return new ContainerRow(c.id(), c.podId(), c.name(), c.config().getMetadata().getAttempt(),
                 c.config().toByteArray(), c.imageId(), c.state().name(), c.createdAt(), c.startedAt(), c.finishedAt(),
                 c.exitCode(), c.reason(), c.message(), c.pid(), Json.write(details));
+    }
+
+    /** {@code r} as the intent row of a create. */
+    private static ContainerRow creating(ContainerRow r) {
+        return new ContainerRow(r.id(), r.podId(), r.name(), r.attempt(), r.config(), r.imageId(), ContainerTable.CREATING,
+                r.createdAt(), null, null, null, "", "", 0, r.details());
     }
 
     private ContainerRow toRowUpdate(Container c) {

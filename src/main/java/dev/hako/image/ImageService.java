@@ -43,6 +43,8 @@ public final class ImageService {
     private final ImageReference pauseImage;
     /** Blobs and layers that pulls in progress depend on: garbage collection leaves them alone. */
     private final Set<Digest> inUse = ConcurrentHashMap.newKeySet();
+    /** Layers and config blobs that containers being created are about to use, with a count of holders. */
+    private final java.util.Map<Digest, Integer> leased = new ConcurrentHashMap<>();
     /** Pulls commit under the read lock, removal collects garbage under the write lock. */
     private final ReentrantReadWriteLock gcLock = new ReentrantReadWriteLock();
     private volatile FsUsage cachedUsage;
@@ -101,6 +103,7 @@ public final class ImageService {
         Set<Digest> claimed = claim(resolved);
         try {
             Puller.Pulled pulled = puller.fetch(ref, auth, resolved, listener, d -> claim(claimed, d));
+            dev.hako.FaultPoints.reach("pull-before-record");
             commit(ref, pulled);
             LOG.info("pulled image", "image", ref, "id", id, "bytes", pulled.size(),
                     "ms", (System.nanoTime() - started) / 1_000_000);
@@ -273,10 +276,12 @@ public final class ImageService {
         }
     }
 
-    /** Deletes blobs and layers no image record references and no pull in progress needs. */
+    /** Deletes blobs and layers no image record references and no pull in progress or lease needs. */
     private int collectGarbageLocked() {
         Set<Digest> keepBlobs = new HashSet<>(inUse);
         Set<Digest> keepLayers = new HashSet<>(inUse);
+        keepBlobs.addAll(leased.keySet());
+        keepLayers.addAll(leased.keySet());
         keepLayers.addAll(layersInUse.get());
         for (ImageRow row : table.all()) {
             keepBlobs.add(Digest.parseRemote(row.id(), "image id"));
@@ -342,6 +347,56 @@ public final class ImageService {
         return new Image(row.id(), List.copyOf(tags), List.copyOf(digests), row.size(), row.user(),
                 Digest.parseRemote(row.manifestDigest(), "manifest digest"), Layer.fromJson(row.layersJson()),
                 row.createdAt(), pinned);
+    }
+
+    /**
+     * A hold on an image's layers and config while a container is being created on them: garbage
+     * collection (RemoveImage) leaves them alone until it is closed, even if the image's record goes
+     * meanwhile. Close it once the container's record names the layers (or the create failed).
+     *
+     * <p>It lives in memory only: it is needed only as long as the create call, a crash ends the call,
+     * and at the next start the half-done create is undone (from its intent row, which names the layers
+     * too) before the first collection runs.
+     */
+    public final class Lease implements AutoCloseable {
+        private final List<Digest> held;
+        private boolean closed;
+
+        private Lease(List<Digest> held) {
+            this.held = held;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (Digest d : held) {
+                leased.computeIfPresent(d, (k, n) -> n <= 1 ? null : n - 1);
+            }
+        }
+    }
+
+    /**
+     * Leases {@code image}'s layers and config (see {@link Lease}).
+     *
+     * @throws HakoException NOT_FOUND when the image was removed since it was looked up
+     */
+    public Lease lease(Image image) {
+        gcLock.readLock().lock();
+        try {
+            if (table.byId(image.id()).isEmpty() || !complete(image)) {
+                throw HakoException.notFound("image " + image.id() + " was removed meanwhile; pull it again");
+            }
+            List<Digest> held = new ArrayList<>();
+            held.add(Digest.parseRemote(image.id(), "image id"));
+            image.layers().forEach(l -> held.add(l.chainId()));
+            held.forEach(d -> leased.merge(d, 1, Integer::sum));
+            return new Lease(held);
+        } finally {
+            gcLock.readLock().unlock();
+        }
     }
 
     /** Tells garbage collection which layers containers use (set once, by the daemon's wiring). */

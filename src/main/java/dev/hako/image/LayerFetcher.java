@@ -116,6 +116,7 @@ final class LayerFetcher {
                 result = LayerUnpacker.unpack(tee, MediaTypes.layerCompression(layer.mediaType()), prepared);
             }
             tee.transferTo(OutputNowhere.INSTANCE); // whatever the decompressor did not need still counts for the digest
+            dev.hako.FaultPoints.reach("pull-mid-layer");
             ingest.commit(layer.digest(), layer.size());
             if (unpack) {
                 checkDiffId(layer, result);

@@ -25,8 +25,9 @@ import java.util.stream.Stream;
  * Calls CNI plugins the way the CNI spec describes: the first {@code .conflist}/{@code .conf} of the
  * configuration directory (by file name) is the pod network; each of its plugins is exec'd from the
  * plugin directories with the {@code CNI_*} environment and its configuration (with {@code prevResult}
- * and {@code runtimeConfig}) on stdin. The ADD result of each pod is cached under {@code cacheDir} so
- * DEL (and CHECK) run with the configuration and result of the ADD, even after a restart.
+ * and {@code runtimeConfig}) on stdin. Each pod's ADD is recorded under {@code cacheDir} before it
+ * starts and completed with its result, so DEL (and CHECK) run with the configuration and result of the
+ * ADD, even after a restart, and a DEL stays owed for an ADD cut short.
  */
 public final class Cni {
     private static final Log LOG = Log.of("cni");
@@ -251,25 +252,33 @@ public final class Cni {
 
     // ---------------------------------------------------------------- operations
 
-    /** ADD: attaches the pod's netns to the network; caches and returns the result. */
+    /**
+     * ADD: attaches the pod's netns to the network; caches and returns the result. The DEL it makes owed
+     * is recorded (configuration, netns, interface) before the first plugin runs, so that a daemon
+     * killed half-way through still releases the address and port rules at its next start.
+     */
     public Result add(Attachment a) {
         NetConf conf = load();
         long started = System.nanoTime();
+        Map<String, Object> cache = new LinkedHashMap<>();
+        cache.put("kind", "hakoCniCacheV1");
+        cache.put("containerId", a.podId());
+        cache.put("ifName", IFNAME);
+        cache.put("netns", a.netns());
+        cache.put("attachment", describe(a));
+        cache.put("config", conf.raw());
+        writeCache(a.podId(), cache);
         Map<String, Object> prev = null;
         for (Map<String, Object> plugin : conf.plugins()) {
             Map<String, Object> out = exec("ADD", conf, plugin, a, a.netns(), prev);
             if (out != null) {
                 prev = out;
             }
+            dev.hako.FaultPoints.reach("cni-add-plugin");
         }
         if (prev == null) {
             throw new HakoException(HakoException.Kind.INTERNAL, "CNI network " + conf.name() + " gave no result");
         }
-        Map<String, Object> cache = new LinkedHashMap<>();
-        cache.put("kind", "hakoCniCacheV1");
-        cache.put("containerId", a.podId());
-        cache.put("ifName", IFNAME);
-        cache.put("config", conf.raw());
         cache.put("result", prev);
         writeCache(a.podId(), cache);
         Result result = new Result(ips(prev), prev);
@@ -287,6 +296,10 @@ public final class Cni {
     @SuppressWarnings("unchecked")
     public void del(Attachment a) {
         Optional<Map<String, Object>> cache = readCache(a.podId());
+        if (a.name().isEmpty() && cache.isPresent() && cache.get().get("attachment") instanceof Map<?, ?> m) {
+            // recovery knows only the pod's ID: portmap removes its rules only when told the mappings again
+            a = attachmentOf(a.podId(), a.netns(), m);
+        }
         NetConf conf;
         Map<String, Object> prev = null;
         if (cache.isPresent() && cache.get().get("config") instanceof Map<?, ?> raw) {
@@ -298,6 +311,9 @@ public final class Cni {
             conf = load();
         }
         String netns = isNetns(a.netns()) ? a.netns() : "";
+        if (netns.isEmpty() && cache.isPresent() && cache.get().get("netns") instanceof String cached && isNetns(cached)) {
+            netns = cached; // recovery knows only the pod's ID; the netns the ADD used may still be pinned
+        }
         List<Map<String, Object>> plugins = new ArrayList<>(conf.plugins());
         java.util.Collections.reverse(plugins);
         for (Map<String, Object> plugin : plugins) {
@@ -329,13 +345,16 @@ public final class Cni {
         Map<String, Object> cache = readCache(a.podId())
                 .orElseThrow(() -> HakoException.failedPrecondition("no CNI result cached for pod " + a.podId()));
         NetConf conf = parse(cacheFile(a.podId()), (Map<String, Object>) cache.get("config"));
-        Map<String, Object> prev = (Map<String, Object>) cache.get("result");
+        if (!(cache.get("result") instanceof Map<?, ?> result)) {
+            throw HakoException.failedPrecondition("the CNI ADD of pod " + a.podId() + " did not finish");
+        }
+        Map<String, Object> prev = (Map<String, Object>) result;
         for (Map<String, Object> plugin : conf.plugins()) {
             exec("CHECK", conf, plugin, a, a.netns(), prev);
         }
     }
 
-    /** IDs of every pod with a cached ADD result: each still owes a DEL. */
+    /** IDs of every pod with a cached ADD (finished or begun): each still owes a DEL. */
     public List<String> cachedPodIds() {
         if (!Files.isDirectory(cacheDir)) {
             return List.of();
@@ -347,7 +366,7 @@ public final class Cni {
         }
     }
 
-    /** Whether an ADD result is cached for the pod (that is, a DEL is still owed). */
+    /** Whether an ADD was begun for the pod and not yet undone (that is, a DEL is still owed). */
     public boolean hasCachedResult(String podId) {
         return Files.exists(cacheFile(podId));
     }
@@ -486,6 +505,47 @@ public final class Cni {
     }
 
     // ---------------------------------------------------------------- cache
+
+    /** What DEL needs to hear again of an attachment: its identity and capability arguments. */
+    private static Map<String, Object> describe(Attachment a) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("namespace", a.namespace());
+        out.put("name", a.name());
+        out.put("uid", a.uid());
+        List<Object> ports = new ArrayList<>();
+        for (PortMapping pm : a.portMappings()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("hostPort", pm.hostPort());
+            m.put("containerPort", pm.containerPort());
+            m.put("protocol", pm.protocol());
+            m.put("hostIP", pm.hostIp() == null ? "" : pm.hostIp());
+            ports.add(m);
+        }
+        out.put("portMappings", ports);
+        out.put("bandwidth", a.bandwidth());
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Attachment attachmentOf(String podId, String netns, Map<?, ?> m) {
+        List<PortMapping> ports = new ArrayList<>();
+        if (m.get("portMappings") instanceof List<?> list) {
+            for (Object o : list) {
+                if (o instanceof Map<?, ?> pm && pm.get("hostPort") instanceof Number host
+                        && pm.get("containerPort") instanceof Number container) {
+                    ports.add(new PortMapping(host.intValue(), container.intValue(), String.valueOf(pm.get("protocol")),
+                            pm.get("hostIP") instanceof String ip ? ip : ""));
+                }
+            }
+        }
+        Map<String, Object> bandwidth = m.get("bandwidth") instanceof Map<?, ?> b ? (Map<String, Object>) b : Map.of();
+        return new Attachment(podId, netns, text(m.get("namespace")), text(m.get("name")), text(m.get("uid")), ports,
+                Map.of(), bandwidth);
+    }
+
+    private static String text(Object o) {
+        return o instanceof String s ? s : "";
+    }
 
     private Path cacheFile(String podId) {
         if (podId.isEmpty() || podId.contains("/") || podId.startsWith(".")) {

@@ -109,6 +109,23 @@ final class InfraContainer {
         conmon.forget(podId);
     }
 
+    /**
+     * Undoes an infra container whose pod's creation a crash cut short: its monitor (which may still wait
+     * for its start byte) is killed, the runtime's container force-deleted ({@code handler} null when it
+     * is no longer configured), the monitor's records dropped.
+     */
+    void abandon(String podId, Path podDir, HandlerConfig handler) {
+        int monitors = dev.hako.monitor.MonitorProcesses.kill(podDir.resolve(DIR));
+        if (handler != null) {
+            runtime(handler).delete(podId, true);
+        } else {
+            LOG.warn("the handler of an unfinished pod sandbox is gone; its infra container is not deleted",
+                    "pod", podId);
+        }
+        conmon.forget(podId);
+        LOG.debug("infra container abandoned", "pod", podId, "monitors_killed", monitors);
+    }
+
     /** The infra container's state as its runtime reports it. */
     Optional<OciRuntime.State> state(String podId, HandlerConfig handler) {
         return runtime(handler).state(podId);

@@ -1,5 +1,6 @@
 package dev.hako.pod;
 
+import dev.hako.FaultPoints;
 import dev.hako.config.HakoConfig;
 import dev.hako.config.HandlerConfig;
 import dev.hako.cri.v1.PodSandboxConfig;
@@ -52,8 +53,9 @@ import java.util.function.Consumer;
  * hostname hosts resolv.conf
  * </pre>
  *
- * The row in the {@code pods} table is written last, once everything exists, so a pod is listed only
- * when it is whole; a crash half-way leaves a directory without a row, which {@link #recover} deletes.
+ * A create first records its intent (a row in state CREATING, which no query but recovery's sees) and
+ * completes that row last, once everything exists, so a pod is listed only when it is whole; a crash
+ * half-way leaves an intent, which {@link #recover} undoes: infra container, network, mounts, directory.
  * Calls on one pod are serialised; calls on different pods run in parallel.
  */
 public final class PodService {
@@ -192,10 +194,20 @@ public final class PodService {
 
     private Pod create(String id, PodSandboxConfig config, SandboxPlan plan, String handler) {
         Path dir = podsRoot.resolve(id);
+        // the intent first: whatever a crash leaves from here on, recovery finds it and undoes it
+        PodTable.Row intent = new PodTable.Row(id, plan.name(), plan.namespace(), plan.uid(), plan.attempt(),
+                config.toByteArray(), handler, PodTable.CREATING, Instant.now(), new PodDetails(dir, plan.hostname(),
+                        null, null, null, null, null, plan.hostPid(), false, List.of(), 0).toJson());
+        if (!table.insert(intent)) {
+            // only another Hako on the same database can get here: this one reserves names in memory
+            throw alreadyExists(plan, table.byMetadata(plan.name(), plan.namespace(), plan.uid(), plan.attempt())
+                    .map(PodTable.Row::id).orElse("(being created)"), "");
+        }
         try {
             // 0700: behind it are the 1777 /dev/shm tmpfs and the namespace pins, which host users must not reach
             PrivateFiles.createDirectory(dir);
         } catch (IOException e) {
+            dropIntent(id);
             // not ours to clean up: the ID is fresh, so whatever is there was not made by this call
             throw HakoException.internal("cannot create pod sandbox " + plan.describe() + ": cannot create " + dir
                     + ": " + e.getMessage(), e);
@@ -226,6 +238,7 @@ public final class PodService {
                 }
                 step("namespaces");
                 NamespacePins.create(pins, plan.hostname());
+                FaultPoints.reach("pod-netns-pinned");
                 if (pins.containsKey(Kind.NET)) {
                     step("loopback");
                     NamespacePins.loopbackUp(pins.get(Kind.NET));
@@ -238,6 +251,7 @@ public final class PodService {
                         cniAdding = true;
                         long t0 = System.nanoTime();
                         ips = cni.add(attachment(id, config, pins.get(Kind.NET))).ips();
+                        FaultPoints.reach("pod-cni-added");
                         LOG.debug("pod network attached", "id", id, "ips", ips,
                                 "cni_ms", (System.nanoTime() - t0) / 1_000_000);
                         if (!ips.isEmpty()) {
@@ -263,16 +277,16 @@ public final class PodService {
                 step("infra");
                 infraStarting = true;
                 int pid = infra.start(context(id, config, details), config.getAnnotationsMap(), runtime, dir);
+                FaultPoints.reach("pod-infra-started");
                 details = new PodDetails(dir, plan.hostname(), nsDir, pins.get(Kind.NET), pins.get(Kind.IPC),
                         pins.get(Kind.UTS), shm, plan.hostPid(), sharedPid, ips, pid);
             }
             PodTable.Row row = new PodTable.Row(id, plan.name(), plan.namespace(), plan.uid(), plan.attempt(),
                     config.toByteArray(), handler, Pod.State.READY.name(), Instant.now(), details.toJson());
             step("record");
-            if (!table.insert(row)) {
-                // only another Hako on the same database can get here: this one reserves names in memory
-                throw alreadyExists(plan, table.byMetadata(plan.name(), plan.namespace(), plan.uid(), plan.attempt())
-                        .map(PodTable.Row::id).orElse("(unknown)"), "");
+            if (!table.complete(row)) {
+                throw new HakoException(HakoException.Kind.INTERNAL, "the intent row of pod sandbox " + id
+                        + " vanished while creating it");
             }
             return toPod(row);
         } catch (IOException | RuntimeException | Error e) {
@@ -302,11 +316,22 @@ public final class PodService {
                 LOG.error("cleaning up a failed pod sandbox left things behind", "id", id, "dir", dir,
                         "error", cleanup.getMessage());
             }
+            dropIntent(id);
             LOG.warn("pod sandbox creation failed", "id", id, "pod", plan.describe(), "error", e.getMessage());
             if (e instanceof HakoException h) {
                 throw h;
             }
             throw HakoException.internal("cannot create pod sandbox " + plan.describe() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes the intent row of a create that failed and was undone; a failure leaves it to recovery. */
+    private void dropIntent(String id) {
+        try {
+            table.delete(id);
+        } catch (RuntimeException e) {
+            LOG.error("cannot drop the intent of a failed pod sandbox creation; undone at the next start", "id", id,
+                    "error", e.getMessage());
         }
     }
 
@@ -602,7 +627,9 @@ public final class PodService {
         } catch (IOException e) {
             throw HakoException.internal("cannot read the mount table: " + e.getMessage(), e);
         }
+        int undone = undoUnfinishedCreates();
         Set<String> known = new HashSet<>();
+        table.creating().forEach(r -> known.add(r.id())); // an intent recovery could not undo stays for next time
         int ready = 0;
         int notReady = 0;
         for (PodTable.Row row : table.all()) {
@@ -650,6 +677,21 @@ public final class PodService {
         } finally {
             reserving.unlock();
         }
+        if (cni != null) {
+            // an ADD whose pod has no row any more: its DEL is still owed, and runs before the netns pin goes
+            for (String podId : cni.cachedPodIds()) {
+                if (known.contains(podId) || inFlight.contains(podId)) {
+                    continue;
+                }
+                try {
+                    cni.del(new Cni.Attachment(podId, "", "", "", "", List.of(), Map.of()));
+                    LOG.info("released the network of a removed pod sandbox", "id", podId);
+                } catch (RuntimeException e) {
+                    LOG.error("CNI DEL for a removed pod sandbox failed; retried at the next start", "id", podId,
+                            "error", e.getMessage());
+                }
+            }
+        }
         int leftovers = 0;
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(podsRoot)) {
             for (Path dir : dirs) {
@@ -670,22 +712,41 @@ public final class PodService {
         } catch (IOException e) {
             throw HakoException.internal("cannot list " + podsRoot + ": " + e.getMessage(), e);
         }
-        if (cni != null) {
-            // an ADD whose pod has no row any more (a crash mid-creation): its DEL is still owed
-            for (String podId : cni.cachedPodIds()) {
-                if (known.contains(podId) || inFlight.contains(podId)) {
-                    continue;
+        LOG.info("pod sandboxes recovered", "ready", ready, "notready", notReady, "leftovers_deleted", leftovers,
+                "unfinished_creates_undone", undone);
+    }
+
+    /**
+     * Undoes every pod creation a crash cut short (intent rows): the infra container, then the network
+     * (DEL while the netns pin still exists), the mounts and the directory, then the intent. A step that
+     * fails keeps the intent for the next start. Returns how many were undone.
+     */
+    private int undoUnfinishedCreates() {
+        int undone = 0;
+        for (PodTable.Row row : table.creating()) {
+            Path dir = podsRoot.resolve(row.id());
+            try {
+                if (Files.isDirectory(dir.resolve(InfraContainer.DIR))) {
+                    HandlerConfig handler = handlers.all().stream().filter(h -> h.name().equals(row.runtimeHandler()))
+                            .findFirst().orElse(null);
+                    infra.abandon(row.id(), dir, handler);
                 }
-                try {
-                    cni.del(new Cni.Attachment(podId, "", "", "", "", List.of(), Map.of()));
-                    LOG.info("released the network of a removed pod sandbox", "id", podId);
-                } catch (RuntimeException e) {
-                    LOG.error("CNI DEL for a removed pod sandbox failed; retried at the next start", "id", podId,
-                            "error", e.getMessage());
+                if (cni != null && cni.hasCachedResult(row.id())) {
+                    cni.del(attachment(row.id(), PodSandboxConfig.parseFrom(row.config()),
+                            dir.resolve("ns").resolve(Kind.NET.fileName())));
                 }
+                releaseMounts(dir);
+                deleteTree(dir);
+                table.delete(row.id());
+                undone++;
+                LOG.info("undid a pod sandbox creation cut short by a crash", "id", row.id(),
+                        "pod", row.namespace() + "/" + row.name());
+            } catch (IOException | RuntimeException e) {
+                LOG.error("cannot undo an unfinished pod sandbox creation; retried at the next start", "id", row.id(),
+                        "error", e.getMessage());
             }
         }
-        LOG.info("pod sandboxes recovered", "ready", ready, "notready", notReady, "leftovers_deleted", leftovers);
+        return undone;
     }
 
     // ------------------------------------------------------------------------------------------ Node resources

@@ -9,12 +9,53 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** The {@code containers} table. */
+/**
+ * The {@code containers} table. Rows in state {@link #CREATING} are intents of creates not finished:
+ * {@link #all} and {@link #byId} never return them, so nothing half-made is ever listed.
+ */
 public final class ContainerTable {
     private final MetadataStore store;
 
     public ContainerTable(MetadataStore store) {
         this.store = store;
+    }
+
+    /** The state of a row written before a container's creation begins; such rows are seen only by {@link #creating}. */
+    public static final String CREATING = Schema.CREATING;
+
+    /**
+     * Records the intent to create a container ({@code r.state()} must be {@link #CREATING}); false, and
+     * nothing written, when its ID or its pod, name and attempt are taken already.
+     */
+    public boolean insertCreating(ContainerRow r) {
+        if (!CREATING.equals(r.state())) {
+            throw new IllegalArgumentException("an intent row has state " + CREATING + ", not " + r.state());
+        }
+        return store.transaction("record the creation of container " + r.id(), db -> {
+            try (PreparedStatement ps = db.prepareStatement("""
+                    INSERT INTO containers(id, pod_id, name, attempt, config, image_id, state, created_at, started_at,
+                        finished_at, exit_code, reason, message, pid, details)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""")) {
+                bind(ps, r);
+                return ps.executeUpdate() > 0;
+            }
+        });
+    }
+
+    /** Containers whose creation began and did not finish (a crash, or a create still running). */
+    public List<ContainerRow> creating() {
+        return store.query("list containers being created", db -> {
+            try (PreparedStatement ps = db.prepareStatement("SELECT * FROM containers WHERE state = ? ORDER BY created_at, id")) {
+                ps.setString(1, CREATING);
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<ContainerRow> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(read(rs));
+                    }
+                    return out;
+                }
+            }
+        });
     }
 
     public void insert(ContainerRow r) {
@@ -67,21 +108,25 @@ public final class ContainerTable {
 
     public List<ContainerRow> all() {
         return store.query("list containers", db -> {
-            try (PreparedStatement ps = db.prepareStatement("SELECT * FROM containers ORDER BY created_at, id");
-                 ResultSet rs = ps.executeQuery()) {
-                List<ContainerRow> out = new ArrayList<>();
-                while (rs.next()) {
-                    out.add(read(rs));
+            try (PreparedStatement ps = db.prepareStatement(
+                    "SELECT * FROM containers WHERE state <> ? ORDER BY created_at, id")) {
+                ps.setString(1, CREATING);
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<ContainerRow> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(read(rs));
+                    }
+                    return out;
                 }
-                return out;
             }
         });
     }
 
     public Optional<ContainerRow> byId(String id) {
         return store.query("read container " + id, db -> {
-            try (PreparedStatement ps = db.prepareStatement("SELECT * FROM containers WHERE id = ?")) {
+            try (PreparedStatement ps = db.prepareStatement("SELECT * FROM containers WHERE id = ? AND state <> ?")) {
                 ps.setString(1, id);
+                ps.setString(2, CREATING);
                 try (ResultSet rs = ps.executeQuery()) {
                     return rs.next() ? Optional.of(read(rs)) : Optional.empty();
                 }

@@ -9,7 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** The {@code pods} table: one row per pod sandbox, its kubelet config kept whole as protobuf bytes. */
+/**
+ * The {@code pods} table: one row per pod sandbox, its kubelet config kept whole as protobuf bytes. A
+ * create first inserts a row in state {@link #CREATING}, which only {@link #creating} returns, and
+ * {@link #complete}s it once the pod is whole: nothing half-made is ever listed or found.
+ */
 public final class PodTable {
     private static final String COLUMNS =
             "id, name, namespace, uid, attempt, config, runtime_handler, state, created_at, details";
@@ -50,6 +54,34 @@ public final class PodTable {
         });
     }
 
+    /** The state of a row written before a pod's creation begins; such rows are seen only by {@link #creating}. */
+    public static final String CREATING = Schema.CREATING;
+
+    /** Pods whose creation began and did not finish (a crash, or a create still running). */
+    public List<Row> creating() {
+        return store.query("list pods being created", db -> load(db, "SELECT " + COLUMNS
+                + " FROM pods WHERE state = ? ORDER BY created_at, id", CREATING));
+    }
+
+    /**
+     * Turns the intent row of a pod (state {@link #CREATING}) into its record: state, config, creation time
+     * and details from {@code row}; false when there is no such intent.
+     */
+    public boolean complete(Row row) {
+        return store.transaction("save pod " + row.id(), db -> {
+            try (PreparedStatement ps = db.prepareStatement("UPDATE pods SET state = ?, config = ?, created_at = ?,"
+                    + " details = ? WHERE id = ? AND state = ?")) {
+                ps.setString(1, row.state());
+                ps.setBytes(2, row.config());
+                ps.setString(3, row.createdAt().toString());
+                ps.setString(4, row.details());
+                ps.setString(5, row.id());
+                ps.setString(6, CREATING);
+                return ps.executeUpdate() > 0;
+            }
+        });
+    }
+
     /** Sets a pod's state; false when there is no such pod. */
     public boolean updateState(String id, String state) {
         return store.transaction("update state of pod " + id, db -> {
@@ -84,29 +116,32 @@ public final class PodTable {
 
     /** Every pod, oldest first. */
     public List<Row> all() {
-        return store.query("list pods", db -> load(db, "SELECT " + COLUMNS + " FROM pods ORDER BY created_at, id"));
+        return store.query("list pods", db -> load(db, "SELECT " + COLUMNS
+                + " FROM pods WHERE state <> ? ORDER BY created_at, id", CREATING));
     }
 
     public Optional<Row> byId(String id) {
         return store.query("read pod " + id,
-                db -> load(db, "SELECT " + COLUMNS + " FROM pods WHERE id = ?", id)).stream().findFirst();
+                db -> load(db, "SELECT " + COLUMNS + " FROM pods WHERE id = ? AND state <> ?", id, CREATING))
+                .stream().findFirst();
     }
 
     /** The pod of this kubelet identity, if any. */
     public Optional<Row> byMetadata(String name, String namespace, String uid, int attempt) {
         return store.query("look up pod " + namespace + "/" + name, db -> load(db, "SELECT " + COLUMNS
-                + " FROM pods WHERE name = ? AND namespace = ? AND uid = ? AND attempt = ?",
-                name, namespace, uid, attempt)).stream().findFirst();
+                + " FROM pods WHERE name = ? AND namespace = ? AND uid = ? AND attempt = ? AND state <> ?",
+                name, namespace, uid, attempt, CREATING)).stream().findFirst();
     }
 
     /** IDs starting with {@code prefix}, at most {@code limit} of them, in ID order. */
     public List<String> idsWithPrefix(String prefix, int limit) {
         return store.query("look up pod ID prefix " + prefix, db -> {
             try (PreparedStatement ps = db.prepareStatement(
-                    "SELECT id FROM pods WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT ?")) {
+                    "SELECT id FROM pods WHERE substr(id, 1, ?) = ? AND state <> ? ORDER BY id LIMIT ?")) {
                 ps.setInt(1, prefix.length());
                 ps.setString(2, prefix);
-                ps.setInt(3, limit);
+                ps.setString(3, CREATING);
+                ps.setInt(4, limit);
                 List<String> out = new ArrayList<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

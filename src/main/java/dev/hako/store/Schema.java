@@ -10,6 +10,9 @@ import java.util.List;
 final class Schema {
     private Schema() {}
 
+    /** The state of a pod or container row whose creation began and has not finished (see migration 5). */
+    static final String CREATING = "CREATING";
+
     static final List<Migration> MIGRATIONS = List.of(
             new Migration(1, "migration history and runtime settings", List.of(
                     """
@@ -80,7 +83,13 @@ final class Schema {
                         details     TEXT    NOT NULL
                     )""",
                     "CREATE INDEX containers_by_pod ON containers(pod_id)",
-                    "CREATE UNIQUE INDEX containers_by_name ON containers(pod_id, name, attempt)")));
+                    "CREATE UNIQUE INDEX containers_by_name ON containers(pod_id, name, attempt)")),
+            // a create records its intent first, as a row in state CREATING that no query but recovery's sees,
+            // so that a crash half-way leaves a record of what to undo; the version step keeps an older Hako,
+            // which knows no such state, from opening the database
+            new Migration(5, "creation intents", List.of(
+                    "CREATE INDEX pods_by_state ON pods(state)",
+                    "CREATE INDEX containers_by_state ON containers(state)")));
 
     static int latestVersion() {
         return MIGRATIONS.getLast().version();

@@ -26,6 +26,7 @@ public final class DaemonProcess implements AutoCloseable {
     private final Path configFile;
     private final Path log;
     private Process process;
+    private java.util.Map<String, String> environment = java.util.Map.of();
     private EventLoopGroup clientLoop;
     private ManagedChannel channel;
 
@@ -120,6 +121,12 @@ public final class DaemonProcess implements AutoCloseable {
         return dir.resolve("root");
     }
 
+    /** Extra environment for the next starts (e.g. a fault point, see dev.hako.FaultPoints); empty for none. */
+    public DaemonProcess environment(java.util.Map<String, String> env) {
+        this.environment = java.util.Map.copyOf(env);
+        return this;
+    }
+
     /** Starts the daemon and waits until it answers Version. */
     public DaemonProcess start() throws IOException, InterruptedException {
         return startWith(null);
@@ -128,7 +135,7 @@ public final class DaemonProcess implements AutoCloseable {
     /** Starts the daemon through {@code launcher} (e.g. bin/hako), or the test classpath when null. */
     public DaemonProcess startWith(Path launcher) throws IOException, InterruptedException {
         if (launcher == null) {
-            process = HakoCommand.start(log, "daemon", "--config", configFile.toString());
+            process = HakoCommand.start(log, environment, "daemon", "--config", configFile.toString());
         } else {
             process = new ProcessBuilder(launcher.toString(), "daemon", "--config", configFile.toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -12,6 +12,11 @@ public final class HakoCommand {
 
     /** Starts {@code hako args...} with stdout and stderr both going to {@code log}. */
     public static Process start(Path log, String... args) throws IOException {
+        return start(log, java.util.Map.of(), args);
+    }
+
+    /** As {@link #start(Path, String...)}, with {@code env} added to the environment. */
+    public static Process start(Path log, java.util.Map<String, String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
@@ -24,6 +29,7 @@ public final class HakoCommand {
         pb.environment().put("HTTP_PROXY", "http://127.0.0.1:9");
         pb.environment().put("HTTPS_PROXY", "http://127.0.0.1:9");
         pb.environment().put("NO_PROXY", "127.0.0.1,localhost");
+        pb.environment().putAll(env);
         return pb.start();
     }
 
