@@ -123,6 +123,7 @@ final class LayerFetcher {
             // a body cut off for its size, deadline or a stall fails every read after: say why, not "closed"
             HakoException cut = blob == null ? null : blob.failure();
             if (cut != null) {
+                LOG.warn("layer download cut off", "digest", layer.digest(), "image", ref, "reason", cut.getMessage());
                 throw new HakoException(cut.kind(), "downloading layer " + layer.digest() + " of " + ref + ": "
                         + cut.getMessage(), e);
             }
@@ -145,13 +146,14 @@ final class LayerFetcher {
         }
     }
 
-    /** Unpacks under the configured size cap; a refusal names the layer and the image. */
-    private UnpackResult unpack(Object source, Layer layer, InputStream in, Path prepared) throws IOException {
+    /** Unpacks under the configured size cap; a refusal names the layer (and the image, when pulling one). */
+    private UnpackResult unpack(ImageReference ref, Layer layer, InputStream in, Path prepared) throws IOException {
         try {
             return LayerUnpacker.unpack(in, MediaTypes.layerCompression(layer.mediaType()), prepared,
                     registry.settings().maxLayerUncompressedBytes());
         } catch (HakoException e) {
-            throw new HakoException(e.kind(), "layer " + layer.digest() + " of " + source + ": " + e.getMessage(), e);
+            throw new HakoException(e.kind(), "layer " + layer.digest() + (ref == null ? "" : " of " + ref) + ": "
+                    + e.getMessage(), e);
         }
     }
 
@@ -160,7 +162,7 @@ final class LayerFetcher {
         Path prepared = snapshots.prepare();
         boolean committed = false;
         try (InputStream in = Files.newInputStream(content.path(layer.digest()))) {
-            UnpackResult result = unpack("the content store", layer, in, prepared);
+            UnpackResult result = unpack(null, layer, in, prepared);
             checkDiffId(layer, result);
             snapshots.commit(prepared, layer.chainId());
             committed = true;

@@ -7,7 +7,6 @@ import dev.hako.image.registry.FetchedManifest;
 import dev.hako.image.registry.RegistryAuth;
 import dev.hako.image.registry.RegistryClient;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
