@@ -240,8 +240,24 @@ public final class ConfigLoader {
             byHost.put(host, registry(registries.section(host), host));
         }
         registries.rejectUnknown();
+        long maxLayer = s.integer("max_layer_uncompressed_bytes", ImageSettings.DEFAULT_MAX_LAYER_UNCOMPRESSED_BYTES);
+        if (maxLayer < 1) {
+            throw s.error("max_layer_uncompressed_bytes", maxLayer + " is not a positive number of bytes");
+        }
+        String timeoutText = s.string("download_timeout", StreamSettings.formatDuration(ImageSettings.DEFAULT_DOWNLOAD_TIMEOUT));
+        Duration timeout;
+        try {
+            timeout = StreamSettings.parseDuration(timeoutText);
+        } catch (IllegalArgumentException e) {
+            throw s.error("download_timeout", "\"" + timeoutText + "\" " + e.getMessage());
+        }
+        long minRate = s.integer("download_min_rate", ImageSettings.DEFAULT_DOWNLOAD_MIN_RATE);
+        if (minRate < 1) {
+            throw s.error("download_min_rate", minRate + " is not a positive number of bytes per second");
+        }
+        boolean foreign = s.bool("allow_foreign_platforms", false);
         s.rejectUnknown();
-        return new ImageSettings((int) downloads, Map.copyOf(byHost));
+        return new ImageSettings((int) downloads, Map.copyOf(byHost), maxLayer, timeout, minRate, foreign);
     }
 
     private static RegistryConfig registry(TomlSection r, String host) throws ConfigException {

@@ -65,6 +65,10 @@ public final class ConfigTree {
     private static Map<String, Object> image(ImageSettings i) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("max_concurrent_downloads", i.maxConcurrentDownloads());
+        out.put("max_layer_uncompressed_bytes", i.maxLayerUncompressedBytes());
+        out.put("download_timeout", StreamSettings.formatDuration(i.downloadTimeout()));
+        out.put("download_min_rate", i.downloadMinRate());
+        out.put("allow_foreign_platforms", i.allowForeignPlatforms());
         Map<String, Object> registries = new LinkedHashMap<>();
         i.registries().keySet().stream().sorted().forEach(host -> {
             RegistryConfig r = i.registries().get(host);

@@ -10,7 +10,8 @@ import java.util.Map;
  *
  * @param diffIds digests of the uncompressed layers, bottom first: what unpacking must reproduce
  */
-public record ImageConfig(String user, List<Digest> diffIds, String os, String architecture, Map<String, Object> raw) {
+public record ImageConfig(String user, List<Digest> diffIds, String os, String architecture, String variant,
+                          Map<String, Object> raw) {
 
     public static ImageConfig parse(byte[] json, String where) {
         JsonFields f = JsonFields.parse(json, where);
@@ -26,7 +27,7 @@ public record ImageConfig(String user, List<Digest> diffIds, String os, String a
             diffIds.add(Digest.parseRemote(ids.get(i) instanceof String s ? s : null, where + ".rootfs.diff_ids[" + i + "]"));
         }
         return new ImageConfig(user == null ? "" : user, List.copyOf(diffIds), f.string("os", ""),
-                f.string("architecture", ""), f.raw());
+                f.string("architecture", ""), f.string("variant", ""), f.raw());
     }
 
     /** Chain IDs of the layers: each names a layer together with everything below it. */

@@ -29,8 +29,6 @@ import java.util.concurrent.Semaphore;
 final class LayerFetcher {
     private static final Log LOG = Log.of("image");
     private static final int BUFFER = 128 * 1024;
-    /** A download that receives nothing for this long is abandoned (the JDK client has no body timeout). */
-    static final long STALL_NANOS = 60_000_000_000L;
 
     private final ContentStore content;
     private final SnapshotStore snapshots;
@@ -105,32 +103,43 @@ final class LayerFetcher {
         long started = System.nanoTime();
         Path prepared = unpack ? snapshots.prepare() : null;
         boolean committed = false;
-        Thread watchdog = null;
-        try (BlobStream blob = registry.openBlob(ref, layer.digest(), auth);
-             ContentStore.Ingest ingest = content.begin()) {
-            Progress progress = new Progress(blob.body(), layer, listener);
-            watchdog = Thread.ofVirtual().name("stall-" + layer.digest().shortHex()).start(() -> watch(progress, blob, layer));
-            Tee tee = new Tee(progress, ingest);
-            UnpackResult result = null;
-            if (unpack) {
-                result = LayerUnpacker.unpack(tee, MediaTypes.layerCompression(layer.mediaType()), prepared);
-            }
-            tee.transferTo(OutputNowhere.INSTANCE); // whatever the decompressor did not need still counts for the digest
-            dev.hako.FaultPoints.reach("pull-mid-layer");
-            ingest.commit(layer.digest(), layer.size());
-            if (unpack) {
-                checkDiffId(layer, result);
-                snapshots.commit(prepared, layer.chainId());
-                committed = true;
+        BlobStream blob = null;
+        try {
+            blob = registry.openBlob(ref, layer.digest(), layer.size(), auth);
+            try (ContentStore.Ingest ingest = content.begin()) {
+                Tee tee = new Tee(new Progress(blob.body(), layer, listener), ingest);
+                UnpackResult result = unpack ? unpack(ref, layer, tee, prepared) : null;
+                tee.transferTo(OutputNowhere.INSTANCE); // whatever the decompressor did not need still counts for the digest
+                dev.hako.FaultPoints.reach("pull-mid-layer");
+                ingest.commit(layer.digest(), layer.size());
+                if (unpack) {
+                    checkDiffId(layer, result);
+                    snapshots.commit(prepared, layer.chainId());
+                    committed = true;
+                }
             }
             LOG.debug("layer pulled", "digest", layer.digest(), "bytes", layer.size(), "from", blob.endpoint(),
                     "ms", (System.nanoTime() - started) / 1_000_000);
-        } catch (IOException e) {
-            throw new HakoException(HakoException.Kind.UNAVAILABLE, "downloading layer " + layer.digest() + " of " + ref
-                    + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            // a body cut off for its size, deadline or a stall fails every read after: say why, not "closed"
+            HakoException cut = blob == null ? null : blob.failure();
+            if (cut != null) {
+                LOG.warn("layer download cut off", "digest", layer.digest(), "image", ref, "reason", cut.getMessage());
+                throw new HakoException(cut.kind(), "downloading layer " + layer.digest() + " of " + ref + ": "
+                        + cut.getMessage(), e);
+            }
+            if (e instanceof IOException) {
+                throw new HakoException(HakoException.Kind.UNAVAILABLE, "downloading layer " + layer.digest() + " of "
+                        + ref + ": " + e.getMessage(), e);
+            }
+            throw (RuntimeException) e;
         } finally {
-            if (watchdog != null) {
-                watchdog.interrupt();
+            if (blob != null) {
+                try {
+                    blob.close();
+                } catch (IOException e) {
+                    // the response is abandoned either way
+                }
             }
             if (unpack && !committed) {
                 snapshots.discard(prepared);
@@ -138,20 +147,14 @@ final class LayerFetcher {
         }
     }
 
-    /** Closes the download's body when it stalls, so the read fails instead of hanging the pull forever. */
-    private static void watch(Progress progress, BlobStream blob, Layer layer) {
+    /** Unpacks under the configured size cap; a refusal names the layer (and the image, when pulling one). */
+    private UnpackResult unpack(ImageReference ref, Layer layer, InputStream in, Path prepared) throws IOException {
         try {
-            while (true) {
-                Thread.sleep(1000);
-                if (System.nanoTime() - progress.lastByte > STALL_NANOS) {
-                    LOG.warn("layer download stalled; abandoning it", "digest", layer.digest(), "from", blob.endpoint(),
-                            "seconds", STALL_NANOS / 1_000_000_000L);
-                    blob.body().close();
-                    return;
-                }
-            }
-        } catch (InterruptedException | IOException done) {
-            // the download finished (or the body is already closed)
+            return LayerUnpacker.unpack(in, MediaTypes.layerCompression(layer.mediaType()), prepared,
+                    registry.settings().maxLayerUncompressedBytes());
+        } catch (HakoException e) {
+            throw new HakoException(e.kind(), "layer " + layer.digest() + (ref == null ? "" : " of " + ref) + ": "
+                    + e.getMessage(), e);
         }
     }
 
@@ -160,7 +163,7 @@ final class LayerFetcher {
         Path prepared = snapshots.prepare();
         boolean committed = false;
         try (InputStream in = Files.newInputStream(content.path(layer.digest()))) {
-            UnpackResult result = LayerUnpacker.unpack(in, MediaTypes.layerCompression(layer.mediaType()), prepared);
+            UnpackResult result = unpack(null, layer, in, prepared);
             checkDiffId(layer, result);
             snapshots.commit(prepared, layer.chainId());
             committed = true;
@@ -245,7 +248,6 @@ final class LayerFetcher {
         private final PullListener listener;
         private long done;
         private long lastReport;
-        volatile long lastByte = System.nanoTime();
 
         Progress(InputStream in, Layer layer, PullListener listener) {
             super(in);
@@ -274,7 +276,6 @@ final class LayerFetcher {
         private void count(int n) {
             done += n;
             long now = System.nanoTime();
-            lastByte = now;
             if (now - lastReport > 100_000_000L) {
                 lastReport = now;
                 listener.onLayer(new LayerProgress(layer.digest(), layer.size(), done, Phase.PULLING));

@@ -7,7 +7,6 @@ import dev.hako.image.registry.FetchedManifest;
 import dev.hako.image.registry.RegistryAuth;
 import dev.hako.image.registry.RegistryClient;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -54,10 +53,12 @@ final class Puller {
             }
         }
         ImageManifest manifest = ImageManifest.parse(manifestBody, ref + " manifest " + manifestDigest);
-        return new Resolved(top.digest(), manifestDigest, manifestBody, manifest);
+        return new Resolved(top.digest(), manifestDigest, manifestBody, manifest, !manifestDigest.equals(top.digest()));
     }
 
-    record Resolved(Digest topDigest, Digest manifestDigest, byte[] manifestBody, ImageManifest manifest) {}
+    /** @param fromIndex the manifest was chosen from an index for this node's platform */
+    record Resolved(Digest topDigest, Digest manifestDigest, byte[] manifestBody, ImageManifest manifest,
+                    boolean fromIndex) {}
 
     Pulled fetch(ImageReference ref, RegistryAuth auth, Resolved resolved, PullListener listener,
                  java.util.function.Consumer<Digest> claim) throws IOException {
@@ -65,6 +66,9 @@ final class Puller {
         Digest configDigest = manifest.config().digest();
         byte[] configBody = content.has(configDigest) ? content.read(configDigest) : fetchConfig(ref, auth, manifest.config());
         ImageConfig config = ImageConfig.parse(configBody, ref + " config " + configDigest);
+        if (!resolved.fromIndex()) {
+            checkPlatform(ref, config);
+        }
         List<Layer> list = layersOf(ref, manifest, config);
         list.forEach(l -> claim.accept(l.chainId()));
         List<CompletableFuture<Void>> work = new ArrayList<>();
@@ -91,19 +95,48 @@ final class Puller {
         return out;
     }
 
-    private byte[] fetchConfig(ImageReference ref, RegistryAuth auth, Descriptor config) throws IOException {
+    private byte[] fetchConfig(ImageReference ref, RegistryAuth auth, Descriptor config) {
         if (config.size() > MAX_CONFIG_BYTES) {
             throw new HakoException(HakoException.Kind.FAILED_PRECONDITION, ref + ": image config of " + config.size()
                     + " bytes is larger than the " + MAX_CONFIG_BYTES + " Hako accepts");
         }
-        try (BlobStream blob = registry.openBlob(ref, config.digest(), auth); InputStream in = blob.body()) {
-            byte[] body = in.readNBytes(MAX_CONFIG_BYTES + 1);
-            if (body.length != config.size()) {
-                throw new HakoException(HakoException.Kind.DATA_LOSS, ref + ": config " + config.digest() + " should be "
-                        + config.size() + " bytes, received " + body.length);
-            }
-            content.put(body, config.digest());
-            return body;
+        BlobStream blob = registry.openBlob(ref, config.digest(), config.size(), auth);
+        byte[] body;
+        try (blob) {
+            body = blob.body().readNBytes((int) config.size() + 1);
+        } catch (IOException e) {
+            HakoException cut = blob.failure();
+            throw new HakoException(cut != null ? cut.kind() : HakoException.Kind.UNAVAILABLE, "downloading config "
+                    + config.digest() + " of " + ref + ": " + (cut != null ? cut.getMessage() : e.getMessage()), e);
+        }
+        if (body.length != config.size()) {
+            throw new HakoException(HakoException.Kind.DATA_LOSS, ref + ": config " + config.digest() + " should be "
+                    + config.size() + " bytes, received " + body.length);
+        }
+        content.put(body, config.digest());
+        return body;
+    }
+
+    /**
+     * A single-manifest image must be for this node's platform (an index was already narrowed to it):
+     * otherwise its binaries fail with "exec format error" at start, long after the pull "worked".
+     */
+    private void checkPlatform(ImageReference ref, ImageConfig config) {
+        if (registry.settings().allowForeignPlatforms()) {
+            return;
+        }
+        // a config that leaves a field out (hand-made images) is not refused for it
+        String os = config.os().isEmpty() ? Platform.HOST.os() : config.os();
+        String arch = switch (config.architecture()) {
+            case "" -> Platform.HOST.architecture();
+            case "x86_64", "x86-64" -> "amd64";
+            case "aarch64" -> "arm64";
+            default -> config.architecture();
+        };
+        Platform image = new Platform(os, arch, config.variant());
+        if (!Platform.HOST.runs(image)) {
+            throw HakoException.failedPrecondition("image " + ref + " is for platform " + image + ", but this node is "
+                    + Platform.HOST + " (set [image] allow_foreign_platforms = true to pull it anyway)");
         }
     }
 

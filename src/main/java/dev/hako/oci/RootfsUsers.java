@@ -1,6 +1,9 @@
 package dev.hako.oci;
 
+import dev.hako.log.Log;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -9,30 +12,37 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The user and group databases of a container's root file system: {@code /etc/passwd} and
  * {@code /etc/group} read from the rootfs, never from the host. Paths are resolved inside the
  * rootfs, so a symlink in the image (even an absolute one) cannot lead to a host file.
+ *
+ * <p>The files are the image's, so they may be hostile: each lookup streams the file line by line,
+ * keeps only what matches, and reads at most {@link #MAX_FILE_BYTES}; a line longer than
+ * {@link #MAX_LINE_BYTES} is skipped whole. Entries beyond the cap are not seen (a user named only
+ * there is "not found", which CreateContainer reports).
  */
 final class RootfsUsers {
+    private static final Log LOG = Log.of("oci");
+    /** Room for ~100,000 accounts of 80 bytes: more than any image's own files hold. */
+    static final int MAX_FILE_BYTES = 8 << 20;
+    /** A group line listing some 6,000 members; longer lines come from no real image. */
+    static final int MAX_LINE_BYTES = 64 << 10;
+
     record User(String name, int uid, int gid) {}
 
     record Group(String name, int gid, List<String> members) {}
 
-    private final List<User> users;
-    private final List<Group> groups;
     private final Path rootfs;
 
-    private RootfsUsers(Path rootfs, List<User> users, List<Group> groups) {
+    private RootfsUsers(Path rootfs) {
         this.rootfs = rootfs;
-        this.users = users;
-        this.groups = groups;
     }
 
     static RootfsUsers read(Path rootfs) {
-        return new RootfsUsers(rootfs, parsePasswd(readLines(rootfs, "/etc/passwd")),
-                parseGroup(readLines(rootfs, "/etc/group")));
+        return new RootfsUsers(rootfs);
     }
 
     Path passwdPath() {
@@ -43,31 +53,26 @@ final class RootfsUsers {
         return rootfs.resolve("etc/group");
     }
 
+    /** The first entry named {@code name}, as getpwnam answers. */
     User byName(String name) {
-        for (User u : users) {
-            if (u.name.equals(name)) {
-                return u;
-            }
-        }
-        return null;
+        return firstUser(u -> u.name.equals(name));
     }
 
     User byUid(int uid) {
-        for (User u : users) {
-            if (u.uid == uid) {
-                return u;
-            }
-        }
-        return null;
+        return firstUser(u -> u.uid == uid);
     }
 
     Group groupByName(String name) {
-        for (Group g : groups) {
-            if (g.name.equals(name)) {
-                return g;
+        Group[] found = new Group[1];
+        scan("/etc/group", line -> {
+            List<Group> g = parseGroup(List.of(line));
+            if (!g.isEmpty() && g.getFirst().name.equals(name)) {
+                found[0] = g.getFirst();
+                return false;
             }
-        }
-        return null;
+            return true;
+        });
+        return found[0];
     }
 
     /** The gids of the groups listing {@code user} as a member, in file order. */
@@ -76,23 +81,85 @@ final class RootfsUsers {
         if (user == null || user.isEmpty()) {
             return out;
         }
-        for (Group g : groups) {
-            if (g.members.contains(user) && !out.contains(g.gid)) {
-                out.add(g.gid);
+        scan("/etc/group", line -> {
+            for (Group g : parseGroup(List.of(line))) {
+                if (g.members.contains(user) && !out.contains(g.gid)) {
+                    out.add(g.gid);
+                }
             }
-        }
+            return true;
+        });
         return out;
     }
 
-    private static List<String> readLines(Path rootfs, String path) {
+    private User firstUser(Predicate<User> wanted) {
+        User[] found = new User[1];
+        scan("/etc/passwd", line -> {
+            List<User> u = parsePasswd(List.of(line));
+            if (!u.isEmpty() && wanted.test(u.getFirst())) {
+                found[0] = u.getFirst();
+                return false;
+            }
+            return true;
+        });
+        return found[0];
+    }
+
+    /** Returns false to stop the scan. */
+    @FunctionalInterface
+    interface LineVisitor {
+        boolean line(String line);
+    }
+
+    /**
+     * Feeds the lines of {@code path} (inside the rootfs) to {@code visitor}, within the caps. A
+     * missing or unreadable file, or one that is not a regular file (a FIFO would block), has no lines.
+     */
+    void scan(String path, LineVisitor visitor) {
         Path p = resolveInRoot(rootfs, path);
-        if (p == null || !Files.isRegularFile(p)) {
-            return List.of();
+        if (p == null || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+            return;
         }
-        try {
-            return List.of(Files.readString(p, StandardCharsets.UTF_8).split("\n"));
+        try (InputStream in = Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS)) {
+            byte[] buf = new byte[64 * 1024];
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            boolean skipping = false;
+            long total = 0;
+            int n;
+            while (total < MAX_FILE_BYTES && (n = in.read(buf, 0, (int) Math.min(buf.length, MAX_FILE_BYTES - total))) > 0) {
+                total += n;
+                int from = 0;
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] != '\n') {
+                        continue;
+                    }
+                    if (!skipping && line.size() + (i - from) <= MAX_LINE_BYTES) {
+                        line.write(buf, from, i - from);
+                        if (!visitor.line(line.toString(StandardCharsets.UTF_8))) {
+                            return;
+                        }
+                    }
+                    line.reset();
+                    skipping = false;
+                    from = i + 1;
+                }
+                if (!skipping && line.size() + (n - from) <= MAX_LINE_BYTES) {
+                    line.write(buf, from, n - from);
+                } else {
+                    line.reset();
+                    skipping = true;
+                }
+            }
+            boolean cut = total >= MAX_FILE_BYTES && in.read() >= 0;
+            if (!cut && !skipping && line.size() > 0) {
+                visitor.line(line.toString(StandardCharsets.UTF_8)); // a last line without a newline
+            }
+            if (cut) {
+                LOG.warn("image file is larger than the part Hako reads; entries after it are ignored", "path", path,
+                        "rootfs", rootfs, "bytes_read", MAX_FILE_BYTES);
+            }
         } catch (IOException e) {
-            return List.of();
+            // unreadable: no entries, as for a missing file
         }
     }
 

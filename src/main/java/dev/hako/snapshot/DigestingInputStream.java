@@ -1,19 +1,29 @@
 package dev.hako.snapshot;
 
+import dev.hako.error.HakoException;
 import dev.hako.image.Digest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
 
-/** Counts and sha256-digests every byte read through it, skipped bytes included (a skip is a read here). */
+/**
+ * Counts and sha256-digests every byte read through it, skipped bytes included (a skip is a read
+ * here), and refuses to deliver more than a limit: the uncompressed size cap of a layer.
+ */
 final class DigestingInputStream extends InputStream {
     private final InputStream in;
     private final MessageDigest sha256 = Digest.newSha256();
+    private final long limit;
     private byte[] scratch;
     private long count;
 
     DigestingInputStream(InputStream in) {
+        this(in, Long.MAX_VALUE);
+    }
+
+    DigestingInputStream(InputStream in, long limit) {
         this.in = in;
+        this.limit = limit;
     }
 
     @Override
@@ -21,7 +31,7 @@ final class DigestingInputStream extends InputStream {
         int b = in.read();
         if (b >= 0) {
             sha256.update((byte) b);
-            count++;
+            counted(1);
         }
         return b;
     }
@@ -31,9 +41,17 @@ final class DigestingInputStream extends InputStream {
         int n = in.read(buf, off, len);
         if (n > 0) {
             sha256.update(buf, off, n);
-            count += n;
+            counted(n);
         }
         return n;
+    }
+
+    private void counted(int n) {
+        count += n;
+        if (count > limit) {
+            throw new HakoException(HakoException.Kind.FAILED_PRECONDITION, "unpacks to more than " + limit
+                    + " bytes, the limit [image] max_layer_uncompressed_bytes sets");
+        }
     }
 
     @Override

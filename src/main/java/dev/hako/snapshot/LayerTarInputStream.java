@@ -1,5 +1,6 @@
 package dev.hako.snapshot;
 
+import dev.hako.error.HakoException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,13 +20,29 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 final class LayerTarInputStream extends TarArchiveInputStream {
     private static final int MAX_PAX_BYTES = 1 << 20;
     private static final int MAX_LONG_NAME = 64 * 1024;
+    /**
+     * Entries per layer. The biggest real layers (a full distribution with toolchains, a
+     * node_modules tree) hold a few hundred thousand files; a million such inodes is already a
+     * sizeable share of an ext4 file system's inode table, and more only serves to exhaust it.
+     */
+    static final long MAX_ENTRIES = 1_000_000;
+    /**
+     * Header records per entry: its own, PAX ('x', 'g') and GNU long-name headers before it, and
+     * old-GNU sparse extensions after it. Real archives use a handful; commons-compress reads each
+     * chained metadata header by recursing, so an unbounded chain would overflow the stack.
+     */
+    static final int MAX_HEADERS_PER_ENTRY = 64;
 
     /** One tar entry with the name and link target as written in the archive, and its raw PAX records. */
     record Entry(TarArchiveEntry header, String name, String linkName, Map<String, byte[]> pax) {}
 
     private ByteArrayOutputStream capturing;
+    /** The header being captured is a global one ('g'): capped like the others, then dropped, since commons applies it. */
+    private boolean capturingGlobal;
     private byte[] pax;
     private byte[] longName;
+    private long entries;
+    private int headers;
 
     LayerTarInputStream(InputStream in) {
         super(in, 10240, 512, "UTF-8", false);
@@ -35,9 +52,14 @@ final class LayerTarInputStream extends TarArchiveInputStream {
     Entry next() throws IOException {
         pax = null;
         longName = null;
+        headers = 0;
         TarArchiveEntry header = getNextEntry();
         if (header == null) {
             return null;
+        }
+        if (++entries > MAX_ENTRIES) {
+            throw new HakoException(HakoException.Kind.FAILED_PRECONDITION, "the layer holds more than " + MAX_ENTRIES
+                    + " entries");
         }
         Map<String, byte[]> records = pax == null ? Map.of() : parsePax(pax);
         // an empty PAX value deletes the keyword, so the header's own field applies
@@ -52,12 +74,19 @@ final class LayerTarInputStream extends TarArchiveInputStream {
     @Override
     protected byte[] readRecord() throws IOException {
         if (capturing != null) {
-            pax = capturing.toByteArray();
+            if (!capturingGlobal) {
+                pax = capturing.toByteArray();
+            }
             capturing = null;
         }
+        if (++headers > MAX_HEADERS_PER_ENTRY) {
+            throw new HakoException(HakoException.Kind.FAILED_PRECONDITION, "an entry of the layer comes with more than "
+                    + MAX_HEADERS_PER_ENTRY + " header records");
+        }
         byte[] record = super.readRecord();
-        if (record != null && record.length >= 512 && (record[156] == 'x' || record[156] == 'X')) {
+        if (record != null && record.length >= 512 && (record[156] == 'x' || record[156] == 'X' || record[156] == 'g')) {
             capturing = new ByteArrayOutputStream();
+            capturingGlobal = record[156] == 'g';
         }
         return record;
     }
@@ -67,7 +96,8 @@ final class LayerTarInputStream extends TarArchiveInputStream {
         int n = super.read(buf, off, len);
         if (capturing != null && n > 0) {
             if (capturing.size() + n > MAX_PAX_BYTES) {
-                throw new IOException("a PAX extended header is larger than " + MAX_PAX_BYTES + " bytes");
+                throw new HakoException(HakoException.Kind.FAILED_PRECONDITION, "a PAX "
+                        + (capturingGlobal ? "global" : "extended") + " header is larger than " + MAX_PAX_BYTES + " bytes");
             }
             capturing.write(buf, off, n);
         }

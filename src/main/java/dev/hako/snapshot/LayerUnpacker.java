@@ -68,6 +68,16 @@ public final class LayerUnpacker {
      */
     public static UnpackResult unpack(InputStream layer, MediaTypes.Compression compression, Path dir)
             throws IOException {
+        return unpack(layer, compression, dir, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #unpack(InputStream, MediaTypes.Compression, Path)}, refusing (FAILED_PRECONDITION) a
+     * layer whose uncompressed stream is longer than {@code maxUncompressed} bytes as soon as it is:
+     * a small blob that inflates without end (a gzip or zstd bomb) stops there, not at a full disk.
+     */
+    public static UnpackResult unpack(InputStream layer, MediaTypes.Compression compression, Path dir,
+            long maxUncompressed) throws IOException {
         InputStream caller = new FilterInputStream(layer) {
             @Override
             public void close() {
@@ -75,7 +85,7 @@ public final class LayerUnpacker {
             }
         };
         try (InputStream plain = decompress(caller, compression)) {
-            DigestingInputStream tar = new DigestingInputStream(plain);
+            DigestingInputStream tar = new DigestingInputStream(plain, maxUncompressed);
             LayerTarInputStream archive = new LayerTarInputStream(new BufferedInputStream(tar, BUFFER));
             Unpacker unpacker = new Unpacker(dir);
             long entries = 0;

@@ -91,6 +91,32 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void imageDownloadBoundsAndThePlatformCheckAreConfigurable() throws Exception {
+        ImageSettings defaults = ConfigLoader.fromToml("", null).image();
+        assertThat(defaults.maxLayerUncompressedBytes()).isEqualTo(64L << 30);
+        assertThat(defaults.downloadTimeout()).isEqualTo(java.time.Duration.ofMinutes(10));
+        assertThat(defaults.downloadMinRate()).isEqualTo(32768);
+        assertThat(defaults.allowForeignPlatforms()).isFalse();
+        // 10 min, plus 1 s per 32 KiB: a 1 GiB layer may take 10m + 32768 s
+        assertThat(defaults.blobDeadline(1L << 30)).isEqualTo(java.time.Duration.ofSeconds(600 + 32768));
+        ImageSettings set = ConfigLoader.fromToml("""
+                [image]
+                max_layer_uncompressed_bytes = 1048576
+                download_timeout = "90s"
+                download_min_rate = 1024
+                allow_foreign_platforms = true
+                """, null).image();
+        assertThat(set.maxLayerUncompressedBytes()).isEqualTo(1 << 20);
+        assertThat(set.blobDeadline(10 * 1024)).isEqualTo(java.time.Duration.ofSeconds(100));
+        assertThat(set.allowForeignPlatforms()).isTrue();
+        assertError("[image]\nmax_layer_uncompressed_bytes = 0",
+                "image.max_layer_uncompressed_bytes (line 2): 0 is not a positive number of bytes");
+        assertError("[image]\ndownload_timeout = \"soon\"", "image.download_timeout (line 2): \"soon\" is not a duration");
+        assertError("[image]\ndownload_min_rate = -1",
+                "image.download_min_rate (line 2): -1 is not a positive number of bytes per second");
+    }
+
+    @Test
     void handlerRootDefaultsUnderTheStateDirectory() throws Exception {
         HakoConfig c = ConfigLoader.fromToml("""
                 state = "/tmp/hako-state"

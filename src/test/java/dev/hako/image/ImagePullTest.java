@@ -40,6 +40,9 @@ class ImagePullTest {
     static TestImage armOnly;
     static Digest busyboxDigest;
     static String host;
+    /** An architecture this node does not run. */
+    static final String FOREIGN = Platform.HOST.architecture().equals("arm64") ? "amd64" : "arm64";
+    static TestImage foreign;
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -59,6 +62,8 @@ class ImagePullTest {
         Push.index(pusher, "test/multi", "1", appArm, app);
         armOnly = appArm;
         Push.index(pusher, "test/armonly", "1", appArm);
+        foreign = TestImage.builder().layer(new TarBuilder().file("arch", FOREIGN)).architecture(FOREIGN).build();
+        Push.image(pusher, "test/foreign", "1", foreign);
         daemon = DaemonProcess.withConfig("""
                 [runtime]
                 pause_image = "%s/test/busybox:1"
@@ -170,6 +175,31 @@ class ImagePullTest {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
                     assertThat(e.getStatus().getDescription()).contains("linux/amd64").contains("linux/arm64/v8");
                 });
+    }
+
+    @Test
+    void aSingleManifestImageForAnotherArchitectureIsRefusedNamingBothPlatforms() throws Exception {
+        assertThatThrownBy(() -> pull(host + "/test/foreign:1"))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                    assertThat(e.getStatus().getDescription())
+                            .contains("image " + host + "/test/foreign:1 is for platform linux/" + FOREIGN)
+                            .contains("this node is " + Platform.HOST)
+                            .contains("allow_foreign_platforms");
+                });
+        assertThat(status(host + "/test/foreign:1", false).hasImage()).isFalse();
+        // a single manifest for this node's own platform is pulled as ever
+        assertThat(pull(host + "/test/busybox:1")).isEqualTo(busybox.id());
+        try (DaemonProcess lenient = DaemonProcess.withConfig("""
+                [image]
+                allow_foreign_platforms = true
+                [image.registries."%s"]
+                insecure = true
+                """.formatted(host)).start()) {
+            assertThat(lenient.image().pullImage(PullImageRequest.newBuilder()
+                    .setImage(ImageSpec.newBuilder().setImage(host + "/test/foreign:1")).build()).getImageRef())
+                    .isEqualTo(foreign.id());
+        }
     }
 
     @Test

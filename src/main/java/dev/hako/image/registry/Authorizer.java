@@ -38,11 +38,13 @@ final class Authorizer {
     private static final int MAX_TOKEN_RESPONSE = 1 << 20;
     private static final int PRUNE_ABOVE = 256;
 
+    private final HttpClients clients;
     private final Duration connectTimeout;
     private final Duration headersTimeout;
     private final Map<Key, Grant> grants = new ConcurrentHashMap<>();
 
-    Authorizer(Duration connectTimeout, Duration headersTimeout) {
+    Authorizer(HttpClients clients, Duration connectTimeout, Duration headersTimeout) {
+        this.clients = clients;
         this.connectTimeout = connectTimeout;
         this.headersTimeout = headersTimeout;
     }
@@ -77,7 +79,7 @@ final class Authorizer {
      *
      * @throws EndpointFailure when no challenge can be met with {@code auth}, or the token service refuses
      */
-    String answer(HttpClient client, Key key, RegistryAuth auth, List<Challenge> challenges)
+    String answer(Endpoint ep, Key key, RegistryAuth auth, List<Challenge> challenges)
             throws EndpointFailure, InterruptedException {
         Challenge bearer = Challenge.find(challenges, "bearer");
         Challenge basic = Challenge.find(challenges, "basic");
@@ -87,7 +89,7 @@ final class Authorizer {
             authorization = "Bearer " + auth.registryToken();
             seconds = STATIC_SECONDS;
         } else if (bearer != null) {
-            Token t = fetchToken(client, bearer, key.repository(), auth);
+            Token t = fetchToken(ep, bearer, key.repository(), auth);
             authorization = "Bearer " + t.token;
             seconds = t.seconds;
         } else if (basic != null) {
@@ -134,7 +136,12 @@ final class Authorizer {
 
     private record Token(String token, long seconds) {}
 
-    private Token fetchToken(HttpClient client, Challenge bearer, String repository, RegistryAuth auth)
+    /**
+     * Asks the challenge's realm for a token. The realm is spoken to with its own host's TLS trust
+     * (never lent an endpoint's {@code insecure}), and credentials go to a plain-http realm only when
+     * that realm's host is itself configured insecure.
+     */
+    private Token fetchToken(Endpoint ep, Challenge bearer, String repository, RegistryAuth auth)
             throws EndpointFailure, InterruptedException {
         String realm = bearer.param("realm");
         URI realmUri = null;
@@ -159,6 +166,13 @@ final class Authorizer {
         }
         String service = bearer.param("service");
         String tokenService = realmUri.getScheme() + "://" + realmUri.getRawAuthority();
+        boolean credentials = !auth.identityToken().isEmpty() || basicAuthorization(auth) != null;
+        if (credentials && realmUri.getScheme().equalsIgnoreCase("http") && !clients.insecure(ep, realmUri)) {
+            throw new EndpointFailure("token service " + tokenService + " is plain http: credentials are not sent"
+                    + " there unless [image.registries.\"" + realmUri.getRawAuthority() + "\"] sets insecure = true",
+                    Kind.FAILED_PRECONDITION, false);
+        }
+        HttpClient client = clients.forTarget(ep, realmUri);
         HttpRequest.Builder req;
         if (!auth.identityToken().isEmpty()) {
             // OAuth2 refresh-token grant, as docker does with the identity token `docker login` stored
@@ -197,7 +211,7 @@ final class Authorizer {
             throw new EndpointFailure("token service " + tokenService + " refused: " + f.outcome(), f.kind(), f.retryable());
         }
         Map<String, Object> doc;
-        try (InputStream in = r.body()) {
+        try (InputStream in = new GuardedBody(r.body(), tokenService, -1, headersTimeout, headersTimeout)) {
             byte[] body = Http.readAtMost(in, MAX_TOKEN_RESPONSE);
             doc = body == null ? null : Json.parseObject(new String(body, StandardCharsets.UTF_8));
         } catch (IOException e) {

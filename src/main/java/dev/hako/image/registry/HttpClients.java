@@ -1,9 +1,12 @@
 package dev.hako.image.registry;
 
+import dev.hako.config.ImageSettings;
+import dev.hako.config.RegistryConfig;
 import dev.hako.error.HakoException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +17,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLContext;
@@ -25,21 +29,74 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * One {@link HttpClient} per kind of TLS trust (default CAs, default CAs plus a ca_file, or none
- * for insecure hosts), so connections are pooled per trust and no setting leaks between hosts.
+ * for insecure hosts), so connections are pooled per trust and no setting leaks between hosts: an
+ * endpoint's {@code insecure} and {@code ca_file} apply to its own host and port only, and any
+ * other host (blob storage a registry redirects to, a token realm) gets the trust of its own
+ * {@code [image.registries]} table, or the JVM's CAs.
  */
 final class HttpClients implements AutoCloseable {
     private record Trust(boolean insecure, Path caFile) {}
 
+    private static final Trust VERIFY = new Trust(false, null);
+
     private final Duration connectTimeout;
+    private final ImageSettings settings;
     private final Map<Trust, HttpClient> clients = new ConcurrentHashMap<>();
 
-    HttpClients(Duration connectTimeout) {
+    HttpClients(Duration connectTimeout, ImageSettings settings) {
         this.connectTimeout = connectTimeout;
+        this.settings = settings;
     }
 
     HttpClient forEndpoint(Endpoint ep) {
         Trust trust = ep.insecure() ? new Trust(true, null) : new Trust(false, ep.caFile());
         return clients.computeIfAbsent(trust, this::build);
+    }
+
+    /** The client for a request to {@code target} made on behalf of {@code ep}. */
+    HttpClient forTarget(Endpoint ep, URI target) {
+        if (sameAuthority(ep.authority(), target)) {
+            return forEndpoint(ep);
+        }
+        RegistryConfig rc = configOf(target);
+        Trust trust = rc == null ? VERIFY : rc.insecure() ? new Trust(true, null) : new Trust(false, rc.caFile());
+        return clients.computeIfAbsent(trust, this::build);
+    }
+
+    /** Whether {@code target}'s host is spoken to on behalf of {@code ep} with {@code insecure} set. */
+    boolean insecure(Endpoint ep, URI target) {
+        if (sameAuthority(ep.authority(), target)) {
+            return ep.insecure();
+        }
+        RegistryConfig rc = configOf(target);
+        return rc != null && rc.insecure();
+    }
+
+    /** The registries table of {@code target}'s host[:port]; an omitted or default port matches a table without one. */
+    private RegistryConfig configOf(URI target) {
+        String host = target.getHost() == null ? "" : target.getHost().toLowerCase(Locale.ROOT);
+        int port = target.getPort();
+        if (port >= 0) {
+            RegistryConfig rc = settings.registry(host + ":" + port);
+            if (rc != null || port != defaultPort(target)) {
+                return rc;
+            }
+        }
+        return settings.registry(host);
+    }
+
+    /** {@code authority} (host[:port], as endpoints hold it) and {@code target} name the same host and port. */
+    static boolean sameAuthority(String authority, URI target) {
+        URI a = URI.create("//" + authority);
+        if (a.getHost() == null || target.getHost() == null || !a.getHost().equalsIgnoreCase(target.getHost())) {
+            return false;
+        }
+        int def = defaultPort(target);
+        return (a.getPort() < 0 ? def : a.getPort()) == (target.getPort() < 0 ? def : target.getPort());
+    }
+
+    static int defaultPort(URI u) {
+        return "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
     }
 
     private HttpClient build(Trust trust) {

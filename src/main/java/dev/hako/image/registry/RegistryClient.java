@@ -71,8 +71,8 @@ public final class RegistryClient implements AutoCloseable {
     public RegistryClient(ImageSettings settings, Timeouts timeouts) {
         this.settings = settings;
         this.timeouts = timeouts;
-        this.clients = new HttpClients(timeouts.connect());
-        this.authorizer = new Authorizer(timeouts.connect(), timeouts.responseHeaders());
+        this.clients = new HttpClients(timeouts.connect(), settings);
+        this.authorizer = new Authorizer(clients, timeouts.connect(), timeouts.responseHeaders());
     }
 
     /**
@@ -93,10 +93,14 @@ public final class RegistryClient implements AutoCloseable {
         return onEachEndpoint(ref, what, (ep, plain) -> {
             HttpResponse<InputStream> r = exchange(ep, ref.path(), "manifests/" + reference, MANIFEST_ACCEPT, auth);
             byte[] body;
-            try (InputStream in = r.body()) {
+            GuardedBody in = guard(r, -1, MAX_MANIFEST_BYTES);
+            try (in) {
                 long declared = r.headers().firstValueAsLong("Content-Length").orElse(-1);
                 body = declared > MAX_MANIFEST_BYTES ? null : Http.readAtMost(in, MAX_MANIFEST_BYTES);
             } catch (IOException e) {
+                if (in.failure() != null) {
+                    throw new EndpointFailure(in.failure().getMessage(), in.failure().kind(), false);
+                }
                 throw Http.ioFailure(e, timeouts.connect(), timeouts.responseHeaders(), ep.authority());
             }
             if (body == null) {
@@ -113,14 +117,43 @@ public final class RegistryClient implements AutoCloseable {
         });
     }
 
-    /** GET {@code /v2/<path>/blobs/<digest>}; the caller reads, verifies and closes the stream. */
+    /** {@link #openBlob(ImageReference, Digest, long, RegistryAuth)} for a blob of unknown size. */
     public BlobStream openBlob(ImageReference ref, Digest digest, RegistryAuth auth) {
+        return openBlob(ref, digest, -1, auth);
+    }
+
+    /**
+     * GET {@code /v2/<path>/blobs/<digest>}; the caller reads, verifies and closes the stream. A
+     * Content-Length above {@code size} is refused before reading (DATA_LOSS, the next endpoint is
+     * tried); the body fails at byte {@code size + 1}, at the blob's deadline
+     * ({@link ImageSettings#blobDeadline}) and after {@link GuardedBody#STALL} without a byte.
+     *
+     * @param size the descriptor's size, or -1 when unknown
+     */
+    public BlobStream openBlob(ImageReference ref, Digest digest, long size, RegistryAuth auth) {
         String what = "pulling blob " + ref.name() + "@" + digest;
         return onEachEndpoint(ref, what, (ep, plain) -> {
             HttpResponse<InputStream> r = exchange(ep, ref.path(), "blobs/" + digest, null, auth);
             long length = r.headers().firstValueAsLong("Content-Length").orElse(-1);
-            return new BlobStream(r.body(), length, ep.base(plain.get()));
+            if (size >= 0 && length > size) {
+                Http.discard(r);
+                throw new EndpointFailure("Content-Length " + length + " is larger than the " + size
+                        + " bytes the descriptor declares", Kind.DATA_LOSS, false);
+            }
+            return new BlobStream(guard(r, size, size), length, ep.base(plain.get()));
         });
+    }
+
+    /** The image settings this client was made with. */
+    public ImageSettings settings() {
+        return settings;
+    }
+
+    /** The response body under {@code limit} bytes and the deadline of a blob of {@code size} bytes. */
+    private GuardedBody guard(HttpResponse<InputStream> r, long limit, long size) {
+        URI from = r.uri();
+        return new GuardedBody(r.body(), from.getScheme() + "://" + from.getRawAuthority(), limit,
+                settings.blobDeadline(size), GuardedBody.STALL);
     }
 
     /** Where {@code domain}'s repositories are pulled from, in order. */
@@ -223,12 +256,11 @@ public final class RegistryClient implements AutoCloseable {
      */
     private HttpResponse<InputStream> exchange(Endpoint ep, String repository, String suffix, String accept,
             RegistryAuth auth) throws EndpointFailure, InterruptedException {
-        HttpClient client = clients.forEndpoint(ep);
         Authorizer.Key key = Authorizer.key(ep.base(false), repository, auth);
         String authorization = authorizer.cached(key);
         boolean answered = false;
         while (true) {
-            HttpResponse<InputStream> r = send(client, ep, repository, suffix, accept, authorization);
+            HttpResponse<InputStream> r = send(ep, repository, suffix, accept, authorization);
             int code = r.statusCode();
             if (code / 100 == 2) {
                 return r;
@@ -238,7 +270,7 @@ public final class RegistryClient implements AutoCloseable {
                 List<Challenge> challenges = Challenge.parse(r.headers().allValues("WWW-Authenticate"));
                 Http.discard(r);
                 authorizer.forget(key);
-                authorization = authorizer.answer(client, key, auth, challenges);
+                authorization = authorizer.answer(ep, key, auth, challenges);
                 continue;
             }
             if (code == 401 || code == 403) {
@@ -253,18 +285,18 @@ public final class RegistryClient implements AutoCloseable {
      * host whose TLS handshake fails, or stays unanswered (some servers wait silently for an HTTP
      * request line), is asked again in plain HTTP, and remembered when that answers.
      */
-    private HttpResponse<InputStream> send(HttpClient client, Endpoint ep, String repository, String suffix, String accept,
+    private HttpResponse<InputStream> send(Endpoint ep, String repository, String suffix, String accept,
             String authorization) throws EndpointFailure, InterruptedException {
         boolean plain = ep.mayDowngrade() && plainHttpHosts.contains(ep.authority());
         try {
-            return follow(client, ep.url(plain, repository, suffix), accept, authorization);
+            return follow(ep, ep.url(plain, repository, suffix), accept, authorization);
         } catch (IOException e) {
             EndpointFailure failure = Http.ioFailure(e, timeouts.connect(), timeouts.responseHeaders(), ep.authority());
             if (plain || !ep.mayDowngrade() || !(Http.isTls(e) || e instanceof HttpConnectTimeoutException)) {
                 throw failure;
             }
             try {
-                HttpResponse<InputStream> r = follow(client, ep.url(true, repository, suffix), accept, authorization);
+                HttpResponse<InputStream> r = follow(ep, ep.url(true, repository, suffix), accept, authorization);
                 LOG.debug("insecure registry answers plain HTTP, not TLS; using HTTP from now on", "host", ep.authority());
                 plainHttpHosts.add(ep.authority());
                 return r;
@@ -276,11 +308,16 @@ public final class RegistryClient implements AutoCloseable {
         }
     }
 
-    /** Sends a GET and follows up to {@link #MAX_REDIRECTS} redirects, keeping credentials on the original host. */
-    private HttpResponse<InputStream> follow(HttpClient client, URI uri, String accept, String authorization)
+    /**
+     * Sends a GET and follows up to {@link #MAX_REDIRECTS} redirects. Credentials go only to the
+     * origin (same scheme, host and port); each hop gets the TLS trust of its own host; a redirect
+     * from https to plain http is refused unless the endpoint is insecure.
+     */
+    private HttpResponse<InputStream> follow(Endpoint ep, URI uri, String accept, String authorization)
             throws IOException, InterruptedException, EndpointFailure {
-        String origin = hostPort(uri);
+        URI origin = uri;
         for (int hop = 0; ; hop++) {
+            HttpClient client = clients.forTarget(ep, uri);
             HttpRequest.Builder b = HttpRequest.newBuilder(uri)
                     .timeout(timeouts.responseHeaders())
                     .header("User-Agent", Http.USER_AGENT)
@@ -288,7 +325,7 @@ public final class RegistryClient implements AutoCloseable {
             if (accept != null) {
                 b.header("Accept", accept);
             }
-            if (authorization != null && hostPort(uri).equals(origin)) {
+            if (authorization != null && sameOrigin(uri, origin)) {
                 b.header("Authorization", authorization);
             }
             HttpResponse<InputStream> r = client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -310,16 +347,22 @@ public final class RegistryClient implements AutoCloseable {
                 throw new EndpointFailure("redirect to a malformed Location", Kind.UNAVAILABLE, false);
             }
             String scheme = next.getScheme() == null ? "" : next.getScheme().toLowerCase(Locale.ROOT);
-            if (!scheme.equals("http") && !scheme.equals("https")) {
+            if (!scheme.equals("http") && !scheme.equals("https") || next.getHost() == null) {
                 throw new EndpointFailure("redirect to a non-HTTP location", Kind.UNAVAILABLE, false);
+            }
+            if (scheme.equals("http") && uri.getScheme().equalsIgnoreCase("https") && !ep.insecure()) {
+                throw new EndpointFailure("redirect from https to plain http://" + next.getRawAuthority()
+                        + " refused (only an insecure registry may be downgraded)", Kind.UNAVAILABLE, false);
             }
             uri = next;
         }
     }
 
-    private static String hostPort(URI uri) {
-        int port = uri.getPort() >= 0 ? uri.getPort() : uri.getScheme().equalsIgnoreCase("https") ? 443 : 80;
-        return uri.getHost().toLowerCase(Locale.ROOT) + ":" + port;
+    /** Same scheme, host and port: a change of any of them drops the credentials. */
+    private static boolean sameOrigin(URI a, URI b) {
+        return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost())
+                && (a.getPort() < 0 ? HttpClients.defaultPort(a) : a.getPort())
+                        == (b.getPort() < 0 ? HttpClients.defaultPort(b) : b.getPort());
     }
 
     private static boolean matches(Digest wanted, Digest sha256, byte[] body) {

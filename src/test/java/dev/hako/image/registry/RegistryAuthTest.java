@@ -47,6 +47,11 @@ class RegistryAuthTest {
         tokens.close();
     }
 
+    /** The token service is plain http too: it must be marked insecure itself to receive credentials. */
+    private static RegistryClient tokenClient() {
+        return client(insecure(tokenRegistry.host()), insecure(tokens.realm().getRawAuthority()));
+    }
+
     private static HakoException failure(Runnable pull) {
         try {
             pull.run();
@@ -110,7 +115,7 @@ class RegistryAuthTest {
 
     @Test
     void bearerTokenIsRequestedOnceAndReusedAcrossRequests() {
-        try (RegistryClient c = client(insecure(tokenRegistry.host()))) {
+        try (RegistryClient c = tokenClient()) {
             ImageReference ref = ref(tokenRegistry.host(), "private/app", "1");
             int before = tokens.tokenRequests();
             assertThat(c.fetchManifest(ref, "1", basic(USER, PASSWORD)).digest()).isEqualTo(tokenImage.index());
@@ -124,7 +129,7 @@ class RegistryAuthTest {
 
     @Test
     void tokensAreNotSharedBetweenCredentials() {
-        try (RegistryClient c = client(insecure(tokenRegistry.host()))) {
+        try (RegistryClient c = tokenClient()) {
             ImageReference ref = ref(tokenRegistry.host(), "private/app", "1");
             c.fetchManifest(ref, "1", basic(USER, PASSWORD));
             HakoException e = failure(() -> c.fetchManifest(ref, "1", RegistryAuth.NONE));
@@ -136,7 +141,7 @@ class RegistryAuthTest {
 
     @Test
     void aWrongPasswordAtTheTokenServiceIsUnauthenticated() {
-        try (RegistryClient c = client(insecure(tokenRegistry.host()))) {
+        try (RegistryClient c = tokenClient()) {
             HakoException e = failure(() -> c.fetchManifest(ref(tokenRegistry.host(), "private/app", "1"), "1",
                     basic(USER, "wrong-" + PASSWORD)));
             assertThat(e.kind()).isEqualTo(Kind.UNAUTHENTICATED);
@@ -148,7 +153,7 @@ class RegistryAuthTest {
 
     @Test
     void anIdentityTokenIsExchangedAtTheTokenService() {
-        try (RegistryClient c = client(insecure(tokenRegistry.host()))) {
+        try (RegistryClient c = tokenClient()) {
             RegistryAuth auth = new RegistryAuth("", "", "", tokens.identityToken(), "");
             int before = tokens.tokenRequests();
             FetchedManifest m = c.fetchManifest(ref(tokenRegistry.host(), "private/app", "1"), "1", auth);
@@ -163,7 +168,7 @@ class RegistryAuthTest {
 
     @Test
     void aRegistryTokenIsSentAsIsWithoutAskingTheTokenService() {
-        try (RegistryClient c = client(insecure(tokenRegistry.host()))) {
+        try (RegistryClient c = tokenClient()) {
             String token = tokens.accessToken("private/app", "pull");
             int before = tokens.tokenRequests();
             ImageReference ref = ref(tokenRegistry.host(), "private/app", "1");
@@ -177,7 +182,7 @@ class RegistryAuthTest {
 
     @Test
     void aRegistryTokenForAnotherRepositoryIsRefused() {
-        try (RegistryClient c = client(insecure(tokenRegistry.host()))) {
+        try (RegistryClient c = tokenClient()) {
             RegistryAuth auth = new RegistryAuth("", "", "", "", tokens.accessToken("other/repo", "pull"));
             HakoException e = failure(() -> c.fetchManifest(ref(tokenRegistry.host(), "private/app", "1"), "1", auth));
             assertThat(e.kind()).isEqualTo(Kind.UNAUTHENTICATED);
@@ -189,7 +194,7 @@ class RegistryAuthTest {
     void anExpiredTokenIsFetchedAgain() throws Exception {
         try (TokenServer shortLived = TokenServer.start(USER, PASSWORD).tokenLifetime(1);
                 RegistryServer r = RegistryServer.tokenAuth(shortLived);
-                RegistryClient c = client(insecure(r.host()))) {
+                RegistryClient c = client(insecure(r.host()), insecure(shortLived.realm().getRawAuthority()))) {
             PushedIndex img = PushedIndex.push(new RegistryPusher(r).withCredentials(USER, PASSWORD), "short/lived", "1");
             ImageReference ref = ref(r.host(), "short/lived", "1");
             int before = shortLived.tokenRequests();

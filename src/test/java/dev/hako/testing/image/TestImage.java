@@ -65,7 +65,7 @@ public final class TestImage {
     public static final class Builder {
         private final List<byte[]> tars = new ArrayList<>();
         private String user = "";
-        private String architecture = "amd64";
+        private String architecture = dev.hako.image.Platform.HOST.architecture();
 
         public Builder layer(TarBuilder tar) {
             tars.add(tar.build());
