@@ -404,7 +404,10 @@ public final class ImageService {
         this.layersInUse = supplier;
     }
 
-    /** The unpacked layer directories of {@code image}, bottom first: the lowerdirs of a container rootfs. */
+    /**
+     * The unpacked layers of {@code image} as their short links (all in one directory), bottom
+     * first: the lowerdirs of a container rootfs.
+     */
     public List<Path> layerDirs(Image image) {
         List<Path> out = new ArrayList<>();
         for (Layer l : image.layers()) {
@@ -412,7 +415,7 @@ public final class ImageService {
                 throw HakoException.failedPrecondition("layer " + l.chainId() + " of image " + image.id()
                         + " is missing on disk; pull the image again");
             }
-            out.add(snapshots.layerDir(l.chainId()));
+            out.add(snapshots.lowerDir(l.chainId()));
         }
         return out;
     }

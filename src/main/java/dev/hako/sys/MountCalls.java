@@ -33,6 +33,8 @@ public final class MountCalls {
     public static final int MNT_DETACH = 2;
     public static final int UMOUNT_NOFOLLOW = 8;
 
+    private static final int CLONE_FS = 0x200;
+
     /**
      * mount(2). {@code source}, {@code fstype} and {@code data} may be null (a bind or a propagation
      * change needs none of them).
@@ -51,6 +53,39 @@ public final class MountCalls {
                 throw new ErrnoException("mount" + describe(source, fstype, flags), target.toString(), Native.errno(state));
             }
         }
+    }
+
+    /**
+     * mount(2) from {@code dir}: relative paths in {@code data} (overlayfs's lowerdirs) are resolved
+     * against it. The working directory is the process's, shared by every thread, so this runs on a
+     * fresh platform thread that first takes a private copy of it (unshare(CLONE_FS)) and changes
+     * that; the thread ends with the mount, and no other thread ever sees the change.
+     */
+    public static void mountIn(Path dir, String source, Path target, String fstype, long flags, String data)
+            throws IOException {
+        OffCarrier.run("hako-mount", () -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment state = arena.allocate(Native.STATE);
+                int r;
+                try {
+                    r = (int) Unshare.H.invokeExact(state, CLONE_FS);
+                } catch (Throwable t) {
+                    throw Native.unexpected(t);
+                }
+                if (r == -1) {
+                    throw new ErrnoException("unshare(CLONE_FS)", "for a mount in " + dir, Native.errno(state));
+                }
+                try {
+                    r = (int) Chdir.H.invokeExact(state, Native.cString(arena, dir.toString()));
+                } catch (Throwable t) {
+                    throw Native.unexpected(t);
+                }
+                if (r == -1) {
+                    throw new ErrnoException("chdir", dir.toString(), Native.errno(state));
+                }
+            }
+            mount(source, target, fstype, flags, data);
+        });
     }
 
     /** Bind-mounts {@code dir} onto itself and makes that mount private: mounts below it then never propagate. */
@@ -109,6 +144,14 @@ public final class MountCalls {
         // int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data)
         static final MethodHandle H = Native.link("mount",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+    }
+
+    private static final class Unshare {
+        static final MethodHandle H = Native.link("unshare", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+
+    private static final class Chdir {
+        static final MethodHandle H = Native.link("chdir", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     }
 
     private static final class Umount2 {

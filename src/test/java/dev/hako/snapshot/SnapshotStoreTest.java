@@ -185,7 +185,8 @@ class SnapshotStoreTest {
     @Test
     void usageCountsBytesAndInodesOnceForHardLinks() throws IOException {
         SnapshotStore.Usage empty = store.usage();
-        assertThat(empty.inodes()).isEqualTo(3); // snapshots, layers, tmp
+        assertThat(empty.inodes()).isEqualTo(4); // snapshots, layers, tmp, l
+        long dirsBefore = Files.size(root.resolve("snapshots/layers")) + Files.size(root.resolve("snapshots/l"));
 
         Path p = store.prepare();
         unpack(new TestTar()
@@ -197,15 +198,96 @@ class SnapshotStoreTest {
         store.commit(p, CHAIN);
 
         SnapshotStore.Usage used = store.usage();
-        // layers/<hex>, fs, big, d, d/small, link: the hard link is the same inode as big
-        assertThat(used.inodes() - empty.inodes()).isEqualTo(6);
-        long dirBytes = 0;
+        // layers/<hex>, fs, big, d, d/small, link, and l/<short>: the hard link is the same inode as big
+        assertThat(used.inodes() - empty.inodes()).isEqualTo(7);
+        // directories that got an entry may have grown (tmpfs counts entries in a directory's size)
+        long dirBytes = Files.size(root.resolve("snapshots/layers")) + Files.size(root.resolve("snapshots/l")) - dirsBefore;
+        long shortLink = ("../layers/" + CHAIN.hex() + "/fs").length();
         for (Path d : List.of(root.resolve("snapshots/layers/" + CHAIN.hex()), store.layerDir(CHAIN),
                 store.layerDir(CHAIN).resolve("d"))) {
             dirBytes += Files.size(d);
         }
-        assertThat(used.bytes() - empty.bytes()).isEqualTo(100_000 + 1 + "big".length() + dirBytes);
+        assertThat(used.bytes() - empty.bytes()).isEqualTo(100_000 + 1 + "big".length() + dirBytes + shortLink);
         assertThat(Files.isSymbolicLink(store.layerDir(CHAIN).resolve("link"))).isTrue();
         assertThat(Files.exists(store.layerDir(CHAIN).resolve("big-again"), NOFOLLOW_LINKS)).isTrue();
+    }
+
+    private void commitLayer(Digest chain, String file) throws IOException {
+        Path p = store.prepare();
+        unpack(new TestTar().file(file, file).bytes(), p);
+        store.commit(p, chain);
+    }
+
+    private static int mode(Path p) throws IOException {
+        return (Integer) Files.getAttribute(p, "unix:mode", NOFOLLOW_LINKS) & 07777;
+    }
+
+    @Test
+    void eachLayerHasAShortLinkMadeAtCommitAndRemovedWithIt() throws IOException {
+        commitLayer(CHAIN, "a");
+        Path link = root.resolve("snapshots/l/" + CHAIN.hex().substring(0, SnapshotStore.SHORT_LINK));
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        assertThat(Files.readSymbolicLink(link).toString()).isEqualTo("../layers/" + CHAIN.hex() + "/fs");
+        assertThat(store.lowerDir(CHAIN)).isEqualTo(link);
+        assertThat(link.resolve("a")).hasContent("a");
+
+        store.remove(CHAIN);
+        assertThat(list(root.resolve("snapshots/l"))).isEmpty();
+        assertThatThrownBy(() -> store.lowerDir(CHAIN)).hasMessageContaining(CHAIN.toString());
+    }
+
+    @Test
+    void aPrefixHeldByAnotherLayerGetsALongerName() throws IOException {
+        commitLayer(OTHER, "other");
+        // a (crafted) layer whose first 8 digits are those of another layer
+        String hex = OTHER.hex().substring(0, SnapshotStore.SHORT_LINK) + CHAIN.hex().substring(SnapshotStore.SHORT_LINK);
+        Digest twin = new Digest("sha256", hex);
+        commitLayer(twin, "twin");
+        Path twinLink = store.lowerDir(twin);
+        assertThat(twinLink.getFileName().toString()).isEqualTo(hex.substring(0, SnapshotStore.SHORT_LINK + 1));
+        assertThat(twinLink.resolve("twin")).hasContent("twin");
+        assertThat(store.lowerDir(OTHER).resolve("other")).hasContent("other");
+
+        // once the other layer is gone, its name is free again and taken; both links go with the layer
+        store.remove(OTHER);
+        Path shorter = store.lowerDir(twin);
+        assertThat(shorter.getFileName().toString()).isEqualTo(hex.substring(0, SnapshotStore.SHORT_LINK));
+        assertThat(shorter.resolve("twin")).hasContent("twin");
+        store.remove(twin);
+        assertThat(list(root.resolve("snapshots/l"))).isEmpty();
+    }
+
+    @Test
+    void startUpRepairsTheLinks() throws IOException {
+        commitLayer(CHAIN, "a");
+        commitLayer(OTHER, "b");
+        Path links = root.resolve("snapshots/l");
+        // a crash after a commit (no link), during a removal (a dangling link), and junk
+        Files.delete(store.lowerDir(CHAIN));
+        Files.createSymbolicLink(links.resolve("deadbeef"), Path.of("../layers/" + "de".repeat(32) + "/fs"));
+        Files.createSymbolicLink(links.resolve("elsewhere"), Path.of("/etc"));
+        Files.writeString(links.resolve("file"), "x");
+
+        SnapshotStore restarted = new SnapshotStore(root);
+        assertThat(list(links)).containsExactlyInAnyOrder(CHAIN.hex().substring(0, 8), OTHER.hex().substring(0, 8));
+        assertThat(restarted.lowerDir(CHAIN).resolve("a")).hasContent("a");
+        assertThat(restarted.lowerDir(OTHER).resolve("b")).hasContent("b");
+        assertThat(Path.of("/etc")).isDirectory();
+    }
+
+    @Test
+    void directoriesArePrivate() throws IOException {
+        commitLayer(CHAIN, "a");
+        for (String dir : List.of("snapshots", "snapshots/layers", "snapshots/tmp", "snapshots/l",
+                "snapshots/layers/" + CHAIN.hex())) {
+            assertThat(mode(root.resolve(dir))).as(dir).isEqualTo(0700);
+        }
+        assertThat(mode(store.layerDir(CHAIN))).isEqualTo(0755); // the layer's root: the image's
+        // a store an older version left open is closed at start-up
+        Files.setAttribute(root.resolve("snapshots"), "unix:mode", 0755);
+        Files.setAttribute(root.resolve("snapshots/layers"), "unix:mode", 0755);
+        new SnapshotStore(root);
+        assertThat(mode(root.resolve("snapshots"))).isEqualTo(0700);
+        assertThat(mode(root.resolve("snapshots/layers"))).isEqualTo(0700);
     }
 }

@@ -21,8 +21,12 @@ public final class TarBuilder {
     }
 
     public TarBuilder dir(String name) {
+        return dir(name, 0755);
+    }
+
+    public TarBuilder dir(String name, int mode) {
         TarArchiveEntry e = new TarArchiveEntry(name.endsWith("/") ? name : name + "/", TarArchiveEntry.LF_DIR);
-        e.setMode(0755);
+        e.setMode(mode);
         return put(e, null);
     }
 
