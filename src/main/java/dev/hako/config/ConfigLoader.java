@@ -201,8 +201,19 @@ public final class ConfigLoader {
         if (!podInfra.equals(HandlerConfig.POD_INFRA_AUTO) && !podInfra.equals(HandlerConfig.POD_INFRA_ALWAYS)) {
             throw h.error("pod_infra", "\"" + podInfra + "\" is not one of auto, always");
         }
+        String create = h.string("create_timeout", "240s");
+        Duration createTimeout;
+        try {
+            createTimeout = StreamSettings.parseDuration(create);
+        } catch (IllegalArgumentException e) {
+            throw h.error("create_timeout", "\"" + create + "\" " + e.getMessage());
+        }
+        if (createTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw h.error("create_timeout", "\"" + create + "\" is shorter than 1s");
+        }
         h.rejectUnknown();
-        return new HandlerConfig(name, path, root, args, type, monitor, privilegedWithoutHostDevices, allowed, podInfra);
+        return new HandlerConfig(name, path, root, args, type, monitor, privilegedWithoutHostDevices, allowed, podInfra,
+                createTimeout);
     }
 
     /** The executable named {@code name} in {@link #BINARY_SEARCH_PATH}, or null. */

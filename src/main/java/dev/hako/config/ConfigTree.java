@@ -55,6 +55,7 @@ public final class ConfigTree {
             one.put("privileged_without_host_devices", h.privilegedWithoutHostDevices());
             one.put("allowed_annotations", h.allowedAnnotations());
             one.put("pod_infra", h.podInfra());
+            one.put("create_timeout", StreamSettings.formatDuration(h.createTimeout()));
             handlers.put(h.name(), one);
         }
         out.put("handlers", handlers);

@@ -42,7 +42,6 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class ContainerService implements PodService.ContainerHook {
     private static final Log LOG = Log.of("container");
-    private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(240);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
@@ -142,7 +141,7 @@ public final class ContainerService implements PodService.ContainerHook {
                 Files.createDirectories(logPath.getParent());
             }
             int pid = conmon.create(new Conmon.CreateRequest(id, name, bundle, handler, systemd(), logPath,
-                    cfg.getTty(), cfg.getStdin(), cfg.getStdinOnce(), CREATE_TIMEOUT, handler.sandboxRuntime()));
+                    cfg.getTty(), cfg.getStdin(), cfg.getStdinOnce(), handler.createTimeout(), handler.sandboxRuntime()));
             String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst();
             Container c = new Container(id, pod.id(), cfg, imageText, image.id(), imageRef, Container.State.CREATED,
                     Instant.now(), null, null, null, "", "", pid, bundle, logPath, handler.name());

@@ -228,7 +228,7 @@ class ConfigLoaderTest {
         assertThat(dev.hako.json.Json.write(ConfigTree.of(c)))
                 .contains("\"runc\":{\"path\":")
                 .contains("\"type\":\"oci\",\"monitor\":\"/usr/bin/conmon\",\"privileged_without_host_devices\":false,"
-                        + "\"allowed_annotations\":[],\"pod_infra\":\"auto\"}");
+                        + "\"allowed_annotations\":[],\"pod_infra\":\"auto\",\"create_timeout\":\"4m\"}");
     }
 
     @Test
@@ -243,8 +243,10 @@ class ConfigLoaderTest {
                 privileged_without_host_devices = true
                 allowed_annotations = ["io.kubernetes.cri.rdt-class", "dev.hako.test/*"]
                 pod_infra = "always"
+                create_timeout = "45s"
                 """, null);
         HandlerConfig h = c.runtime().handlers().get("runc");
+        assertThat(h.createTimeout()).isEqualTo(java.time.Duration.ofSeconds(45));
         assertThat(h.privilegedWithoutHostDevices()).isTrue();
         assertThat(h.allowedAnnotations()).containsExactly("io.kubernetes.cri.rdt-class", "dev.hako.test/*");
         assertThat(h.allowsAnnotation("io.kubernetes.cri.rdt-class")).isTrue();
@@ -266,6 +268,8 @@ class ConfigLoaderTest {
         assertError(head + "allowed_annotations = \"a\"", "runtime.handlers.runc.allowed_annotations (line 3):");
         assertError(head + "pod_infra = \"never\"", "runtime.handlers.runc.pod_infra (line 3): \"never\" is not one of auto, always");
         assertError(head + "platform = \"kvm\"", "runtime.handlers.runc.platform (line 3)");
+        assertError(head + "create_timeout = \"soon\"", "runtime.handlers.runc.create_timeout (line 3): \"soon\" is not a duration");
+        assertError(head + "create_timeout = \"500ms\"", "runtime.handlers.runc.create_timeout (line 3): \"500ms\" is shorter than 1s");
     }
 
     @Test
