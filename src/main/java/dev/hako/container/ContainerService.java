@@ -57,6 +57,7 @@ public final class ContainerService implements PodService.ContainerHook {
     private volatile ContainerObserver observer = ContainerObserver.NONE;
     /** One lifecycle change at a time per container; different containers proceed in parallel. */
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    private final NameReservations creating = new NameReservations();
 
     public ContainerService(HakoConfig config, MetadataStore store, PodService pods, ImageService images) {
         this(config, store, pods, images, null);
@@ -93,6 +94,14 @@ public final class ContainerService implements PodService.ContainerHook {
     // ---- create / start -------------------------------------------------------------------
 
     public String create(String podId, ContainerConfig cfg) {
+        // held from before the name is checked until the row is written: concurrent creates of one name race no more
+        try (NameReservations.Reservation name = creating.reserve(pods.get(podId).id(), cfg.getMetadata().getName(),
+                cfg.getMetadata().getAttempt(), newId())) {
+            return create(podId, cfg, name);
+        }
+    }
+
+    private String create(String podId, ContainerConfig cfg, NameReservations.Reservation reservation) {
         Pod pod = pods.get(podId);
         if (pod.state() != Pod.State.READY) {
             throw HakoException.failedPrecondition("pod sandbox " + pod.id() + " is not ready; cannot create containers in it");
@@ -122,7 +131,7 @@ public final class ContainerService implements PodService.ContainerHook {
                         + " (no rro in its features)");
             }
         }
-        String id = newId();
+        String id = reservation.id();
         Path bundle = bundles.resolve(id);
         Path rootfs = bundle.resolve("rootfs");
         Path logPath = logPath(pod, cfg, bundle);
