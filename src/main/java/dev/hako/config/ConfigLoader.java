@@ -330,8 +330,20 @@ public final class ConfigLoader {
         if (maxSessions < 1 || maxSessions > 100_000) {
             throw s.error("max_sessions", maxSessions + " is outside 1..100000");
         }
+        String request = s.string("request_timeout", "10s");
+        Duration requestTimeout;
+        try {
+            requestTimeout = StreamSettings.parseDuration(request);
+        } catch (IllegalArgumentException e) {
+            throw s.error("request_timeout", "\"" + request + "\" " + e.getMessage());
+        }
+        long maxPending = s.integer("max_pending_connections", StreamSettings.DEFAULT_MAX_PENDING_CONNECTIONS);
+        if (maxPending < 1 || maxPending > 100_000) {
+            throw s.error("max_pending_connections", maxPending + " is outside 1..100000");
+        }
         s.rejectUnknown();
-        return new StreamSettings(address, (int) port, certFile, keyFile, idleTimeout, (int) maxSessions);
+        return new StreamSettings(address, (int) port, certFile, keyFile, idleTimeout, (int) maxSessions, requestTimeout,
+                (int) maxPending);
     }
 
     private static Path readableFile(TomlSection s, String key, String value) throws ConfigException {

@@ -72,6 +72,8 @@ class ConfigLoaderTest {
                 port = 10010
                 stream_idle_timeout = "1h30m"
                 max_sessions = 7
+                request_timeout = "5s"
+                max_pending_connections = 16
                 [metrics]
                 address = "127.0.0.1:9090"
                 """, null);
@@ -87,6 +89,8 @@ class ConfigLoaderTest {
         assertThat(c.stream().port()).isEqualTo(10010);
         assertThat(c.stream().idleTimeout()).isEqualTo(java.time.Duration.ofMinutes(90));
         assertThat(c.stream().maxSessions()).isEqualTo(7);
+        assertThat(c.stream().requestTimeout()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(c.stream().maxPendingConnections()).isEqualTo(16);
         assertThat(c.metrics().address()).isEqualTo("127.0.0.1:9090");
     }
 
@@ -136,6 +140,8 @@ class ConfigLoaderTest {
         assertError("[stream]\nstream_idle_timeout = \"4 hours\"", "stream.stream_idle_timeout (line 2): \"4 hours\" is not a duration");
         assertError("[stream]\nstream_idle_timeout = \"0s\"", "stream.stream_idle_timeout (line 2): \"0s\" must be longer than zero");
         assertError("[stream]\nmax_sessions = 0", "stream.max_sessions (line 2): 0 is outside 1..100000");
+        assertError("[stream]\nrequest_timeout = \"never\"", "stream.request_timeout (line 2): \"never\" is not a duration");
+        assertError("[stream]\nmax_pending_connections = 0", "stream.max_pending_connections (line 2): 0 is outside 1..100000");
         assertError("[stream]\ntls_cert = \"/etc/hostname\"", "stream.tls_key");
         assertError("[stream]\ntls_cert = \"/nonexistent.pem\"\ntls_key = \"/nonexistent.key\"",
                 "stream.tls_cert (line 2): \"/nonexistent.pem\" is not a readable file");
