@@ -205,8 +205,19 @@ public final class ConfigLoader {
         if (!podInfra.equals(HandlerConfig.POD_INFRA_AUTO) && !podInfra.equals(HandlerConfig.POD_INFRA_ALWAYS)) {
             throw h.error("pod_infra", "\"" + podInfra + "\" is not one of auto, always");
         }
+        String create = h.string("create_timeout", "240s");
+        Duration createTimeout;
+        try {
+            createTimeout = StreamSettings.parseDuration(create);
+        } catch (IllegalArgumentException e) {
+            throw h.error("create_timeout", "\"" + create + "\" " + e.getMessage());
+        }
+        if (createTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw h.error("create_timeout", "\"" + create + "\" is shorter than 1s");
+        }
         h.rejectUnknown();
-        return new HandlerConfig(name, path, root, args, type, monitor, privilegedWithoutHostDevices, allowed, podInfra);
+        return new HandlerConfig(name, path, root, args, type, monitor, privilegedWithoutHostDevices, allowed, podInfra,
+                createTimeout);
     }
 
     /** The executable named {@code name} in {@link #BINARY_SEARCH_PATH}, or null. */
@@ -339,8 +350,20 @@ public final class ConfigLoader {
         if (maxSessions < 1 || maxSessions > 100_000) {
             throw s.error("max_sessions", maxSessions + " is outside 1..100000");
         }
+        String request = s.string("request_timeout", "10s");
+        Duration requestTimeout;
+        try {
+            requestTimeout = StreamSettings.parseDuration(request);
+        } catch (IllegalArgumentException e) {
+            throw s.error("request_timeout", "\"" + request + "\" " + e.getMessage());
+        }
+        long maxPending = s.integer("max_pending_connections", StreamSettings.DEFAULT_MAX_PENDING_CONNECTIONS);
+        if (maxPending < 1 || maxPending > 100_000) {
+            throw s.error("max_pending_connections", maxPending + " is outside 1..100000");
+        }
         s.rejectUnknown();
-        return new StreamSettings(address, (int) port, certFile, keyFile, idleTimeout, (int) maxSessions);
+        return new StreamSettings(address, (int) port, certFile, keyFile, idleTimeout, (int) maxSessions, requestTimeout,
+                (int) maxPending);
     }
 
     private static Path readableFile(TomlSection s, String key, String value) throws ConfigException {

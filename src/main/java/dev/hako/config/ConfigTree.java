@@ -32,6 +32,8 @@ public final class ConfigTree {
         }
         stream.put("stream_idle_timeout", StreamSettings.formatDuration(c.stream().idleTimeout()));
         stream.put("max_sessions", c.stream().maxSessions());
+        stream.put("request_timeout", StreamSettings.formatDuration(c.stream().requestTimeout()));
+        stream.put("max_pending_connections", c.stream().maxPendingConnections());
         top.put("stream", stream);
         top.put("metrics", Map.of("address", c.metrics().address()));
         return top;
@@ -56,6 +58,7 @@ public final class ConfigTree {
             one.put("privileged_without_host_devices", h.privilegedWithoutHostDevices());
             one.put("allowed_annotations", h.allowedAnnotations());
             one.put("pod_infra", h.podInfra());
+            one.put("create_timeout", StreamSettings.formatDuration(h.createTimeout()));
             handlers.put(h.name(), one);
         }
         out.put("handlers", handlers);

@@ -1,6 +1,7 @@
 package dev.hako.config;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -16,6 +17,8 @@ import java.util.List;
  *     specs of the pod's containers and infra container (where gVisor reads {@code dev.gvisor.*})
  * @param podInfra {@code "auto"} (an infra container only when the pod needs one: it shares a PID
  *     namespace, or the runtime is a sandbox runtime such as runsc) or {@code "always"}
+ * @param createTimeout how long a container's {@code runtime create} may take before its monitor is
+ *     killed and CreateContainer fails (CRI-O's {@code container_create_timeout}, 240 s by default)
  */
 public record HandlerConfig(
         String name,
@@ -26,15 +29,26 @@ public record HandlerConfig(
         Path monitor,
         boolean privilegedWithoutHostDevices,
         List<String> allowedAnnotations,
-        String podInfra) {
+        String podInfra,
+        Duration createTimeout) {
 
     public static final String TYPE_OCI = "oci";
     public static final String POD_INFRA_AUTO = "auto";
     public static final String POD_INFRA_ALWAYS = "always";
+    public static final Duration DEFAULT_CREATE_TIMEOUT = Duration.ofSeconds(240);
 
     public HandlerConfig {
         args = List.copyOf(args);
         allowedAnnotations = List.copyOf(allowedAnnotations);
+        if (createTimeout == null || createTimeout.isNegative() || createTimeout.isZero()) {
+            createTimeout = DEFAULT_CREATE_TIMEOUT;
+        }
+    }
+
+    /** A handler with the default create timeout. */
+    public HandlerConfig(String name, Path path, Path root, List<String> args, String type, Path monitor,
+                         boolean privilegedWithoutHostDevices, List<String> allowedAnnotations, String podInfra) {
+        this(name, path, root, args, type, monitor, privilegedWithoutHostDevices, allowedAnnotations, podInfra, null);
     }
 
     /** An OCI handler with every optional key at its default, monitored by {@code monitor}. */

@@ -8,11 +8,16 @@ import java.util.regex.Pattern;
 /**
  * The {@code [stream]} table: the exec/attach/port-forward server's bind address (port 0 picks a free port),
  * optional TLS (PEM certificate and key, both or neither), how long a stream may stay silent before it is closed,
- * and how many sessions may run at once.
+ * how many sessions may run at once, and how long and how many connections may wait before their request:
+ * a connection must have sent its whole HTTP request (after TLS) within {@code requestTimeout}, and at most
+ * {@code maxPendingConnections} may be waiting at once; more are closed as they come.
  */
-public record StreamSettings(String address, int port, Path tlsCert, Path tlsKey, Duration idleTimeout, int maxSessions) {
+public record StreamSettings(String address, int port, Path tlsCert, Path tlsKey, Duration idleTimeout, int maxSessions,
+                             Duration requestTimeout, int maxPendingConnections) {
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(4);
     public static final int DEFAULT_MAX_SESSIONS = 100;
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    public static final int DEFAULT_MAX_PENDING_CONNECTIONS = 128;
 
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(ms|h|m|s)");
 
@@ -26,6 +31,17 @@ public record StreamSettings(String address, int port, Path tlsCert, Path tlsKey
         if (maxSessions < 1) {
             throw new IllegalArgumentException("max_sessions must be at least 1");
         }
+        if (requestTimeout == null || requestTimeout.isNegative() || requestTimeout.isZero()) {
+            throw new IllegalArgumentException("request_timeout must be positive");
+        }
+        if (maxPendingConnections < 1) {
+            throw new IllegalArgumentException("max_pending_connections must be at least 1");
+        }
+    }
+
+    public StreamSettings(String address, int port, Path tlsCert, Path tlsKey, Duration idleTimeout, int maxSessions) {
+        this(address, port, tlsCert, tlsKey, idleTimeout, maxSessions, DEFAULT_REQUEST_TIMEOUT,
+                DEFAULT_MAX_PENDING_CONNECTIONS);
     }
 
     public StreamSettings(String address, int port) {

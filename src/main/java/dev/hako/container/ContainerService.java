@@ -44,7 +44,6 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class ContainerService implements PodService.ContainerHook {
     private static final Log LOG = Log.of("container");
-    private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(240);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     /** The reason of a container whose record could not be reconciled at start-up. */
@@ -62,6 +61,7 @@ public final class ContainerService implements PodService.ContainerHook {
     private volatile ContainerObserver observer = ContainerObserver.NONE;
     /** One lifecycle change at a time per container; different containers proceed in parallel. */
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
+    private final NameReservations creating = new NameReservations();
 
     public ContainerService(HakoConfig config, MetadataStore store, PodService pods, ImageService images) {
         this(config, store, pods, images, null);
@@ -106,6 +106,14 @@ public final class ContainerService implements PodService.ContainerHook {
     // ---- create / start -------------------------------------------------------------------
 
     public String create(String podId, ContainerConfig cfg) {
+        // held from before the name is checked until the row is written: concurrent creates of one name race no more
+        try (NameReservations.Reservation name = creating.reserve(pods.get(podId).id(), cfg.getMetadata().getName(),
+                cfg.getMetadata().getAttempt(), newId())) {
+            return create(podId, cfg, name);
+        }
+    }
+
+    private String create(String podId, ContainerConfig cfg, NameReservations.Reservation reservation) {
         Pod pod = pods.get(podId);
         if (pod.state() != Pod.State.READY) {
             throw HakoException.failedPrecondition("pod sandbox " + pod.id() + " is not ready; cannot create containers in it");
@@ -135,7 +143,7 @@ public final class ContainerService implements PodService.ContainerHook {
                         + " (no rro in its features)");
             }
         }
-        String id = newId();
+        String id = reservation.id();
         Path bundle = bundles.resolve(id);
         Path rootfs = bundle.resolve("rootfs");
         Path logPath = logPath(pod, cfg, bundle);
@@ -169,7 +177,7 @@ public final class ContainerService implements PodService.ContainerHook {
                 Files.createDirectories(logPath.getParent());
             }
             int pid = conmon.create(new Conmon.CreateRequest(id, name, bundle, handler, systemd(), logPath,
-                    cfg.getTty(), cfg.getStdin(), cfg.getStdinOnce(), CREATE_TIMEOUT, handler.sandboxRuntime()));
+                    cfg.getTty(), cfg.getStdin(), cfg.getStdinOnce(), handler.createTimeout(), handler.sandboxRuntime()));
             FaultPoints.reach("container-created");
             Container c = new Container(id, pod.id(), cfg, imageText, image.id(), imageRef, Container.State.CREATED,
                     intent.createdAt(), null, null, null, "", "", pid, bundle, logPath, handler.name());

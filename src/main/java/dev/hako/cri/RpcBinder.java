@@ -5,23 +5,47 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import dev.hako.error.FatalErrors;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
  * Assembles one gRPC service from several RPC groups. Each group binds the methods it implements;
  * every method nobody bound answers UNIMPLEMENTED naming itself, so a kubelet or crictl calling an
  * RPC whose issue has not landed gets a precise answer instead of a generic "method not found".
+ *
+ * <p>A fatal {@link Error} out of a handler (see {@link FatalErrors}) is not answered as INTERNAL with
+ * the daemon limping on: it goes to the fatal handler, which in the daemon halts the process.
  */
 public final class RpcBinder {
     private final ServiceDescriptor descriptor;
+    private final BiConsumer<String, Error> fatal;
     private final Map<String, ServerCallHandler<?, ?>> bound = new HashMap<>();
 
     public RpcBinder(ServiceDescriptor descriptor) {
+        this(descriptor, FatalErrors::halt);
+    }
+
+    /** With {@code fatal} told of fatal Errors (the RPC's name and the Error) instead of halting the daemon. */
+    RpcBinder(ServiceDescriptor descriptor, BiConsumer<String, Error> fatal) {
         this.descriptor = descriptor;
+        this.fatal = fatal;
+    }
+
+    /** The status for what a handler threw; a fatal Error first goes to the fatal handler. */
+    private StatusRuntimeException failure(String rpc, Throwable t) {
+        Error e = FatalErrors.fatal(t);
+        if (e == null) {
+            return ErrorStatus.of(rpc, t);
+        }
+        fatal.accept(rpc, e); // halts in the daemon
+        return Status.UNAVAILABLE.withDescription(rpc + ": the daemon failed (" + e + ") and must restart")
+                .asRuntimeException();
     }
 
     /** Binds a unary RPC to a plain function; exceptions become statuses through {@link ErrorStatus}. */
@@ -32,7 +56,7 @@ public final class RpcBinder {
             try {
                 result = handler.apply(request);
             } catch (Throwable t) {
-                response.onError(ErrorStatus.of(rpc, t));
+                response.onError(failure(rpc, t));
                 return;
             }
             response.onNext(result);
@@ -51,7 +75,7 @@ public final class RpcBinder {
             try {
                 handler.accept(request, response);
             } catch (Throwable t) {
-                response.onError(ErrorStatus.of(rpc, t));
+                response.onError(failure(rpc, t));
                 return;
             }
             response.onCompleted();

@@ -3,6 +3,7 @@ package dev.hako.daemon;
 import dev.hako.BuildInfo;
 import dev.hako.config.HakoConfig;
 import dev.hako.cri.CriServices;
+import dev.hako.error.FatalErrors;
 import dev.hako.container.ContainerService;
 import dev.hako.container.ContainerStreams;
 import dev.hako.stream.StreamServer;
@@ -41,6 +42,7 @@ public final class Daemon {
     /** Runs until a stop signal; returns normally after a clean shutdown. */
     public void run() throws StartupException {
         long started = System.nanoTime();
+        FatalErrors.haltOnUncaught();
         installSignalHandlers();
         createDirectory(config.root());
         createDirectory(config.state());

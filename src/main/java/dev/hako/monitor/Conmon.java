@@ -190,6 +190,7 @@ public final class Conmon implements AutoCloseable {
         }
 
         Pipes pipes = null;
+        long notBefore = ProcessTree.nowTicks() - 1; // a timeout kills only processes of this create
         try {
             pipes = Pipes.open(bundle, "hako");
             Launch launch = launch(r.handler().monitor(), pipes, argv, bundle);
@@ -205,7 +206,8 @@ public final class Conmon implements AutoCloseable {
             if (msg == null) {
                 boolean alive = monitorPid > 0 && ProcessHandle.of(monitorPid).map(ProcessHandle::isAlive).orElse(false);
                 if (alive) {
-                    kill(monitorPid);
+                    // the monitor and the runtime it waits for: a killed conmon leaves a hung runtime behind
+                    ProcessTree.killAll(monitorPid, notBefore, KILL_TREE_WAIT.toMillis());
                 }
                 cleanupFailed(r);
                 throw new HakoException(HakoException.Kind.UNAVAILABLE, alive
@@ -844,14 +846,6 @@ public final class Conmon implements AutoCloseable {
             return Integer.parseInt(Files.readString(file).strip());
         } catch (IOException | NumberFormatException e) {
             return -1;
-        }
-    }
-
-    private static void kill(int pid) {
-        try {
-            ProcCalls.kill(pid, 9);
-        } catch (IOException e) {
-            LOG.debug("cannot kill", "pid", pid, "error", e.getMessage());
         }
     }
 

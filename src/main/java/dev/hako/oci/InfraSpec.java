@@ -105,6 +105,7 @@ public final class InfraSpec {
         linux.put("maskedPaths", SpecGenerator.DEFAULT_MASKED_PATHS);
         linux.put("readonlyPaths", SpecGenerator.DEFAULT_READONLY_PATHS);
         spec.put("linux", linux);
+        SpecLimits.check(spec);
         return spec;
     }
 }

@@ -13,8 +13,8 @@ import java.util.regex.Pattern;
 public final class RuntimeMessages {
     private RuntimeMessages() {}
 
-    private static final Pattern LOGRUS = Pattern.compile(
-            "^time=\"[^\"]*\"\\s+level=(\\w+)\\s+msg=(\"(?:[^\"\\\\]|\\\\.)*\"|\\S*)");
+    /** Up to the msg value, which {@link #value} scans by hand: a regex over it recurses once per character. */
+    private static final Pattern LOGRUS = Pattern.compile("^time=\"[^\"]*\"\\s+level=(\\w+)\\s+msg=");
 
     /** The error text in {@code stderr}; never null, possibly empty. */
     public static String clean(String stderr) {
@@ -36,13 +36,31 @@ public final class RuntimeMessages {
             }
             String level = m.group(1);
             if (level.equals("error") || level.equals("fatal") || level.equals("panic")) {
-                errors.add(unquote(m.group(2)));
+                errors.add(unquote(value(l, m.end())));
             }
         }
         if (allLogrus && !errors.isEmpty()) {
             return String.join("; ", errors);
         }
         return text;
+    }
+
+    /** The msg value starting at {@code from}: a quoted string with backslash escapes, else a bare word. */
+    private static String value(String line, int from) {
+        if (from < line.length() && line.charAt(from) == '"') {
+            int i = from + 1;
+            while (i < line.length() && line.charAt(i) != '"') {
+                i += line.charAt(i) == '\\' ? 2 : 1;
+            }
+            if (i < line.length()) {
+                return line.substring(from, i + 1);
+            }
+        }
+        int end = from;
+        while (end < line.length() && !Character.isWhitespace(line.charAt(end))) {
+            end++;
+        }
+        return line.substring(from, end);
     }
 
     private static String unquote(String v) {

@@ -81,6 +81,7 @@ public final class SpecGenerator {
     /** Builds config.json as a JSON tree (Map/List, written with Json.write). */
     public static Map<String, Object> generate(SpecInput in) {
         ContainerConfig c = in.config();
+        SpecLimits.check(c);
         PodContext pod = in.pod();
         LinuxContainerSecurityContext sc = c.getLinux().getSecurityContext();
         LinuxContainerResources res = c.getLinux().getResources();
@@ -153,6 +154,7 @@ public final class SpecGenerator {
             linux.put("seccomp", seccomp);
         }
         spec.put("linux", linux);
+        SpecLimits.check(spec);
         return spec;
     }
 

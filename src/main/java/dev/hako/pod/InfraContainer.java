@@ -35,7 +35,6 @@ import java.util.Optional;
 final class InfraContainer {
     private static final Log LOG = Log.of("pod");
     static final String DIR = "infra";
-    private static final Duration CREATE_TIMEOUT = Duration.ofSeconds(240);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
 
     private final List<String> command;
@@ -61,7 +60,7 @@ final class InfraContainer {
         PrivateFiles.writeString(bundle.resolve("config.json"), Json.write(InfraSpec.generate(pod,
                 command.subList(1, command.size()), rootfs, driver, minOomScoreAdj, allowed(podAnnotations, handler))));
         int pid = conmon.create(new Conmon.CreateRequest(pod.podId(), "infra", bundle, handler,
-                driver == CgroupDriver.SYSTEMD, bundle.resolve("infra.log"), false, false, false, CREATE_TIMEOUT));
+                driver == CgroupDriver.SYSTEMD, bundle.resolve("infra.log"), false, false, false, handler.createTimeout()));
         runtime(handler).start(pod.podId());
         LOG.debug("infra container started", "pod", pod.podId(), "pid", pid, "handler", handler.name());
         return pid;

@@ -65,6 +65,7 @@ public final class StreamServer implements AutoCloseable {
         SslContext ssl = settings.tls() ? sslContext() : null;
         long idleMillis = settings.idleTimeout().toMillis();
         SessionLimits limits = new SessionLimits(sessions, settings.maxSessions());
+        RequestDeadline.Pending pending = new RequestDeadline.Pending(settings.maxPendingConnections());
         group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
@@ -72,6 +73,12 @@ public final class StreamServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (!pending.enter()) {
+                            LOG.warn("stream connection refused: too many connections without a request yet",
+                                    "max_pending_connections", pending.max());
+                            ch.pipeline().addLast("refuse", new RequestDeadline.Refuse());
+                            return;
+                        }
                         connections.add(ch);
                         if (ssl != null) {
                             ch.pipeline().addLast("tls", ssl.newHandler(ch.alloc()));
@@ -80,6 +87,8 @@ public final class StreamServer implements AutoCloseable {
                         ch.pipeline().addLast("idle-close", new IdleCloser());
                         ch.pipeline().addLast("http", new HttpServerCodec());
                         ch.pipeline().addLast("http-aggregate", new HttpObjectAggregator(64 * 1024));
+                        // its clock starts now, so it also covers the TLS handshake; it sees the request once decoded
+                        ch.pipeline().addLast("request-deadline", new RequestDeadline(pending, settings.requestTimeout()));
                         ch.pipeline().addLast("route", new RequestRouter(tokens, limits, backend));
                     }
                 });

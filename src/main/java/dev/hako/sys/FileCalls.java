@@ -154,6 +154,10 @@ public final class FileCalls {
 
     /** Flushes the whole file system holding {@code path} to disk: one call instead of an fsync per file. */
     public static void syncfs(Path path) throws IOException {
+        NativeWaits.run(() -> syncfsNow(path)); // seconds on a busy disk: never on a carrier
+    }
+
+    private static Void syncfsNow(Path path) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Native.STATE);
             int fd;
@@ -178,6 +182,7 @@ public final class FileCalls {
                     throw Native.unexpected(t);
                 }
             }
+            return null;
         }
     }
 

@@ -13,7 +13,8 @@ import java.nio.file.Path;
 
 /**
  * mount(2) and umount2(2) through FFM. Mounts belong to the process's mount namespace, which every
- * thread of the JVM shares, so these may be called from any thread, virtual ones included. Failures
+ * thread of the JVM shares, so these may be called from any thread, virtual ones included (they wait
+ * on a platform thread then, see {@link NativeWaits}). Failures
  * throw {@link ErrnoException} naming the call, the target and the errno.
  */
 public final class MountCalls {
@@ -40,6 +41,10 @@ public final class MountCalls {
      * change needs none of them).
      */
     public static void mount(String source, Path target, String fstype, long flags, String data) throws IOException {
+        NativeWaits.run(() -> mountNow(source, target, fstype, flags, data)); // an overlay mount may wait on the disk
+    }
+
+    private static Void mountNow(String source, Path target, String fstype, long flags, String data) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Native.STATE);
             int r;
@@ -52,6 +57,7 @@ public final class MountCalls {
             if (r == -1) {
                 throw new ErrnoException("mount" + describe(source, fstype, flags), target.toString(), Native.errno(state));
             }
+            return null;
         }
     }
 
@@ -105,6 +111,10 @@ public final class MountCalls {
 
     /** umount2(2) with {@code flags} ({@link #MNT_DETACH}, {@link #UMOUNT_NOFOLLOW}). */
     public static void umount(Path target, int flags) throws IOException {
+        NativeWaits.run(() -> umountNow(target, flags)); // unmounting syncs the file system: it may take a while
+    }
+
+    private static Void umountNow(Path target, int flags) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Native.STATE);
             int r;
@@ -116,6 +126,7 @@ public final class MountCalls {
             if (r == -1) {
                 throw new ErrnoException("umount2", target.toString(), Native.errno(state));
             }
+            return null;
         }
     }
 

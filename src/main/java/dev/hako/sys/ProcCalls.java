@@ -76,8 +76,18 @@ public final class ProcCalls {
     /**
      * Waits up to {@code timeoutMillis} (negative: forever) for {@code events} on {@code fd}.
      * Returns the events that occurred ({@code revents}), 0 on timeout; an interrupted wait returns 0.
+     * A virtual thread never waits on its carrier: when the descriptor is not ready at once, the wait
+     * goes to a platform thread ({@link NativeWaits}) while the virtual thread parks.
      */
     public static int poll(int fd, short events, int timeoutMillis) throws IOException {
+        if (timeoutMillis == 0 || !Thread.currentThread().isVirtual()) {
+            return pollNow(fd, events, timeoutMillis);
+        }
+        int ready = pollNow(fd, events, 0);
+        return ready != 0 ? ready : NativeWaits.run(() -> pollNow(fd, events, timeoutMillis));
+    }
+
+    private static int pollNow(int fd, short events, int timeoutMillis) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(Native.STATE);
             MemorySegment pfd = arena.allocate(POLLFD);

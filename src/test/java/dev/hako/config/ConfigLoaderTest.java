@@ -72,6 +72,8 @@ class ConfigLoaderTest {
                 port = 10010
                 stream_idle_timeout = "1h30m"
                 max_sessions = 7
+                request_timeout = "5s"
+                max_pending_connections = 16
                 [metrics]
                 address = "127.0.0.1:9090"
                 """, null);
@@ -87,6 +89,8 @@ class ConfigLoaderTest {
         assertThat(c.stream().port()).isEqualTo(10010);
         assertThat(c.stream().idleTimeout()).isEqualTo(java.time.Duration.ofMinutes(90));
         assertThat(c.stream().maxSessions()).isEqualTo(7);
+        assertThat(c.stream().requestTimeout()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(c.stream().maxPendingConnections()).isEqualTo(16);
         assertThat(c.metrics().address()).isEqualTo("127.0.0.1:9090");
     }
 
@@ -162,6 +166,8 @@ class ConfigLoaderTest {
         assertError("[stream]\nstream_idle_timeout = \"4 hours\"", "stream.stream_idle_timeout (line 2): \"4 hours\" is not a duration");
         assertError("[stream]\nstream_idle_timeout = \"0s\"", "stream.stream_idle_timeout (line 2): \"0s\" must be longer than zero");
         assertError("[stream]\nmax_sessions = 0", "stream.max_sessions (line 2): 0 is outside 1..100000");
+        assertError("[stream]\nrequest_timeout = \"never\"", "stream.request_timeout (line 2): \"never\" is not a duration");
+        assertError("[stream]\nmax_pending_connections = 0", "stream.max_pending_connections (line 2): 0 is outside 1..100000");
         assertError("[stream]\ntls_cert = \"/etc/hostname\"", "stream.tls_key");
         assertError("[stream]\ntls_cert = \"/nonexistent.pem\"\ntls_key = \"/nonexistent.key\"",
                 "stream.tls_cert (line 2): \"/nonexistent.pem\" is not a readable file");
@@ -254,7 +260,7 @@ class ConfigLoaderTest {
         assertThat(dev.hako.json.Json.write(ConfigTree.of(c)))
                 .contains("\"runc\":{\"path\":")
                 .contains("\"type\":\"oci\",\"monitor\":\"/usr/bin/conmon\",\"privileged_without_host_devices\":false,"
-                        + "\"allowed_annotations\":[],\"pod_infra\":\"auto\"}");
+                        + "\"allowed_annotations\":[],\"pod_infra\":\"auto\",\"create_timeout\":\"4m\"}");
     }
 
     @Test
@@ -269,8 +275,10 @@ class ConfigLoaderTest {
                 privileged_without_host_devices = true
                 allowed_annotations = ["io.kubernetes.cri.rdt-class", "dev.hako.test/*"]
                 pod_infra = "always"
+                create_timeout = "45s"
                 """, null);
         HandlerConfig h = c.runtime().handlers().get("runc");
+        assertThat(h.createTimeout()).isEqualTo(java.time.Duration.ofSeconds(45));
         assertThat(h.privilegedWithoutHostDevices()).isTrue();
         assertThat(h.allowedAnnotations()).containsExactly("io.kubernetes.cri.rdt-class", "dev.hako.test/*");
         assertThat(h.allowsAnnotation("io.kubernetes.cri.rdt-class")).isTrue();
@@ -292,6 +300,8 @@ class ConfigLoaderTest {
         assertError(head + "allowed_annotations = \"a\"", "runtime.handlers.runc.allowed_annotations (line 3):");
         assertError(head + "pod_infra = \"never\"", "runtime.handlers.runc.pod_infra (line 3): \"never\" is not one of auto, always");
         assertError(head + "platform = \"kvm\"", "runtime.handlers.runc.platform (line 3)");
+        assertError(head + "create_timeout = \"soon\"", "runtime.handlers.runc.create_timeout (line 3): \"soon\" is not a duration");
+        assertError(head + "create_timeout = \"500ms\"", "runtime.handlers.runc.create_timeout (line 3): \"500ms\" is shorter than 1s");
     }
 
     @Test

@@ -86,7 +86,7 @@ class RuntimeInfoRpcsTest {
                 .contains("\"cgroup_driver\":\"cgroupfs\"")
                 .contains("\"runc-debug\":{\"path\":\"/usr/sbin/runc\",\"root\":\"" + daemon.dir() + "/run/runc-debug\",\"args\":[\"--debug\"],"
                         + "\"type\":\"oci\",\"monitor\":\"/usr/bin/conmon\",\"privileged_without_host_devices\":false,"
-                        + "\"allowed_annotations\":[],\"pod_infra\":\"auto\"}")
+                        + "\"allowed_annotations\":[],\"pod_infra\":\"auto\",\"create_timeout\":\"4m\"}")
                 .contains("\"sandboxImage\":\"registry.k8s.io/pause:3.10\"");
     }
 

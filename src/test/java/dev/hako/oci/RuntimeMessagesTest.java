@@ -20,6 +20,15 @@ class RuntimeMessagesTest {
     }
 
     @Test
+    void longMessagesFullOfEscapesAreUnquotedWithoutRecursion() {
+        // runc quotes a long working_dir or path with %q; a regex over it overflowed the stack at ~5 kB
+        String path = "/\\x01".repeat(200_000);
+        String stderr = "time=\"x\" level=error msg=\"chdir to cwd (\\\"" + path + "\\\") failed\"\n";
+        assertThat(RuntimeMessages.clean(stderr)).startsWith("chdir to cwd (\"/x01/x01").endsWith("\") failed")
+                .hasSize("chdir to cwd (\"\") failed".length() + 4 * 200_000);
+    }
+
+    @Test
     void otherTextIsKeptTrimmed() {
         assertThat(RuntimeMessages.clean("  crun: error opening file `/run/crun/x/status`: No such file\n"))
                 .isEqualTo("crun: error opening file `/run/crun/x/status`: No such file");
