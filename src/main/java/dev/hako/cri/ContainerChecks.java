@@ -64,6 +64,19 @@ final class ContainerChecks {
         }
     }
 
+    /**
+     * ExecSync's timeout in seconds: 0 for none. conmon takes it as a 32-bit int (-T) after Hako added
+     * its grace period, so it must stay well inside that.
+     */
+    static final long MAX_EXEC_TIMEOUT = Integer.MAX_VALUE / 2;
+
+    static void execTimeout(long seconds, String field) {
+        if (seconds < 0 || seconds > MAX_EXEC_TIMEOUT) {
+            throw HakoException.invalidArgument(field, seconds + " s is not 0 (no timeout) or at most "
+                    + MAX_EXEC_TIMEOUT);
+        }
+    }
+
     /** An exec's command: a program to run first. */
     static void command(List<String> cmd, String field) {
         if (!cmd.isEmpty() && cmd.getFirst().isEmpty()) {

@@ -147,6 +147,7 @@ public final class ContainerRpcs {
 
     ExecSyncResponse execSync(ExecSyncRequest r) {
         ContainerChecks.command(r.getCmdList(), "cmd");
+        ContainerChecks.execTimeout(r.getTimeout(), "timeout");
         Conmon.ExecResult res = containers.execSync(requireId(r.getContainerId()), r.getCmdList(), r.getTimeout());
         return ExecSyncResponse.newBuilder()
                 .setExitCode(res.exitCode())

@@ -28,8 +28,12 @@ final class ResourceChecks {
     /** CFS quota bounds in µs: at least 1 ms; at most the kernel's max_cfs_runtime (2^44-1 µs). */
     static final long MIN_CFS_QUOTA = 1_000;
     static final long MAX_CFS_QUOTA = (1L << 44) - 1;
-    /** uid_t and gid_t are 32 bits; (uid_t) -1 means "no change" to the kernel. */
-    static final long MAX_ID = 0xffff_fffeL;
+    /**
+     * The largest uid or gid: uid_t has 32 bits, but runc refuses ids above 2^31-1 ("uids and gids must be
+     * in range 0-2147483647"), and the Kubernetes API validates runAsUser, runAsGroup and supplemental
+     * groups to the same range.
+     */
+    static final long MAX_ID = Integer.MAX_VALUE;
     /** NGROUPS_MAX, less one for the primary group that joins the supplemental ones. */
     static final int MAX_SUPPLEMENTAL_GROUPS = 65_535;
     private static final Pattern PAGE_SIZE = Pattern.compile("[1-9][0-9]{0,6}(KB|MB|GB)");
@@ -158,7 +162,7 @@ final class ResourceChecks {
         return Integer.parseInt(s);
     }
 
-    /** A uid or gid: what uid_t holds, less (uid_t) -1. */
+    /** A uid or gid. */
     static void id(Int64Value value, String field) {
         id(value.getValue(), field);
     }

@@ -345,9 +345,8 @@ public final class SpecGenerator {
             gids.add(g);
         }
         Map<String, Object> user = new LinkedHashMap<>();
-        // uid_t is unsigned: 2147483648 and up stay positive in the spec (runc reads a uint32)
-        user.put("uid", uid >= 0 ? (Object) uid : Integer.toUnsignedLong(uid));
-        user.put("gid", gid >= 0 ? (Object) gid : Integer.toUnsignedLong(gid));
+        user.put("uid", uid);
+        user.put("gid", gid);
         user.put("additionalGids", new ArrayList<>(gids));
         return user;
     }
