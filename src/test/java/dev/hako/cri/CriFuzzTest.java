@@ -123,7 +123,7 @@ class CriFuzzTest {
             new CriFuzzer(SEED, targets).generate(REQUESTS, c -> {
                 FuzzClient.Outcome o = client.send(c);
                 tally.add(o);
-                cleanUp(d, o);
+                cleanUp(d, o, sleeper);
                 if (tally.timeouts().size() > MAX_TIMEOUTS) {
                     throw new GaveUp();
                 }
@@ -155,16 +155,27 @@ class CriFuzzTest {
                 .as("requests without an answer within " + DEADLINE.toSeconds() + " s").isEmpty();
     }
 
-    /** Pods and containers a request managed to create go at once: the run stays small and fast. */
-    private static void cleanUp(DaemonProcess d, FuzzClient.Outcome o) {
+    /**
+     * Pods and containers a request managed to create go at once: the run stays small and fast. A pod
+     * first gets a container, so that its log directory (hostile, perhaps) is used.
+     */
+    private static void cleanUp(DaemonProcess d, FuzzClient.Outcome o, ContainerConfig probe) {
         if (o.response() == null) {
             return;
         }
         try {
             switch (o.request().rpc()) {
-                case "RunPodSandbox" -> d.runtime().withDeadlineAfter(60, TimeUnit.SECONDS).removePodSandbox(
-                        RemovePodSandboxRequest.newBuilder().setPodSandboxId(
-                                RunPodSandboxResponse.parseFrom(o.response()).getPodSandboxId()).build());
+                case "RunPodSandbox" -> {
+                    String pod = RunPodSandboxResponse.parseFrom(o.response()).getPodSandboxId();
+                    try {
+                        d.runtime().withDeadlineAfter(60, TimeUnit.SECONDS).createContainer(CreateContainerRequest
+                                .newBuilder().setPodSandboxId(pod).setConfig(probe).build());
+                    } catch (io.grpc.StatusRuntimeException refused) {
+                        // the pod's config may keep containers out; where a log would go is what counts here
+                    }
+                    d.runtime().withDeadlineAfter(60, TimeUnit.SECONDS).removePodSandbox(
+                            RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
+                }
                 case "CreateContainer" -> d.runtime().withDeadlineAfter(60, TimeUnit.SECONDS).removeContainer(
                         RemoveContainerRequest.newBuilder().setContainerId(
                                 CreateContainerResponse.parseFrom(o.response()).getContainerId()).build());
