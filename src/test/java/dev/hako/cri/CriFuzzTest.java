@@ -139,6 +139,7 @@ class CriFuzzTest {
                 && Path.of(p).getFileName().toString().startsWith("daemon-"));
         Set<String> created = new TreeSet<>(after);
         created.removeAll(before);
+        removeEscapes(created);
 
         System.out.println("CRI fuzz (seed " + SEED + ", " + REQUESTS + " requests, " + seconds + " s): " + tally.figure());
         System.out.print(tally.details());
@@ -183,6 +184,34 @@ class CriFuzzTest {
             }
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             throw new IllegalStateException(o.request() + ": undecodable response", e);
+        }
+    }
+
+    /**
+     * A failing run must not litter the host: what the requests made outside (paths carrying the
+     * fuzzer's mark, and new directories left empty by their removal) goes, deepest first.
+     */
+    private static void removeEscapes(Set<String> created) {
+        for (String p : new TreeSet<>(created).descendingSet()) {
+            Path path = Path.of(p);
+            try {
+                if (p.contains("hako-fuzz-")) {
+                    dev.hako.sys.FileTrees.delete(path);
+                } else if (Files.isDirectory(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    try (Stream<Path> s = Files.list(path)) {
+                        for (Path child : s.filter(c -> c.getFileName().toString().startsWith("hako-fuzz-")).toList()) {
+                            dev.hako.sys.FileTrees.delete(child);
+                        }
+                    }
+                    try (Stream<Path> s = Files.list(path)) {
+                        if (s.findAny().isEmpty()) {
+                            Files.delete(path);
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                System.out.println("CRI fuzz: cannot remove " + p + ": " + e);
+            }
         }
     }
 
