@@ -57,6 +57,7 @@ public final class ContainerRpcs {
         if (!r.hasConfig()) {
             throw HakoException.invalidArgument("config", "no container config given");
         }
+        ContainerChecks.check(r.getConfig());
         String id = containers.create(PodRpcs.requireId(r.getPodSandboxId()), r.getConfig());
         return CreateContainerResponse.newBuilder().setContainerId(id).build();
     }
@@ -145,6 +146,8 @@ public final class ContainerRpcs {
     }
 
     ExecSyncResponse execSync(ExecSyncRequest r) {
+        ContainerChecks.command(r.getCmdList(), "cmd");
+        ContainerChecks.execTimeout(r.getTimeout(), "timeout");
         Conmon.ExecResult res = containers.execSync(requireId(r.getContainerId()), r.getCmdList(), r.getTimeout());
         return ExecSyncResponse.newBuilder()
                 .setExitCode(res.exitCode())
@@ -159,6 +162,7 @@ public final class ContainerRpcs {
     }
 
     UpdateContainerResourcesResponse update(UpdateContainerResourcesRequest r) {
+        ResourceChecks.check(r.getLinux(), "linux");
         containers.updateResources(requireId(r.getContainerId()), r.getLinux());
         return UpdateContainerResourcesResponse.getDefaultInstance();
     }

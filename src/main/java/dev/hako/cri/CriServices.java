@@ -33,6 +33,8 @@ public final class CriServices {
         new ImageRpcs(images).bind(image);
         RpcBinder admin = new RpcBinder(AdminGrpc.getServiceDescriptor());
         new AdminRpcs(images).bind(admin);
-        return List.of(runtime.build(), image.build(), admin.build());
+        // requests are decoded and size-checked by Hako, so undecodable ones get INVALID_ARGUMENT too
+        return List.of(RequestDecoding.wrap(runtime.build()), RequestDecoding.wrap(image.build()),
+                RequestDecoding.wrap(admin.build()));
     }
 }

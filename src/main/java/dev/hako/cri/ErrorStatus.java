@@ -13,7 +13,9 @@ final class ErrorStatus {
 
     static StatusRuntimeException of(String rpc, Throwable t) {
         if (t instanceof StatusRuntimeException s) {
-            return s;
+            String d = s.getStatus().getDescription();
+            return d == null || d.length() <= Echo.MESSAGE_CHARS ? s
+                    : s.getStatus().withDescription(Echo.message(d)).asRuntimeException(s.getTrailers());
         }
         if (t instanceof HakoException h) {
             Status status = switch (h.kind()) {
@@ -28,13 +30,16 @@ final class ErrorStatus {
                 case DEADLINE_EXCEEDED -> Status.DEADLINE_EXCEEDED;
                 case INTERNAL -> Status.INTERNAL;
             };
+            // messages quote request values and runtime errors: never send (or log) a hostile 2 MB one whole
+            String message = Echo.message(h.getMessage());
             if (h.kind() == HakoException.Kind.INTERNAL) {
-                LOG.error("request failed", "rpc", rpc, "error", h.getMessage());
+                LOG.error("request failed", "rpc", rpc, "error", message);
             }
-            return status.withDescription(h.getMessage()).withCause(h).asRuntimeException();
+            return status.withDescription(message).withCause(h).asRuntimeException();
         }
         // a bug or an unexpected environment failure: say which call, keep the detail in our log
-        LOG.error("request failed unexpectedly", "rpc", rpc, "error", t.toString());
-        return Status.INTERNAL.withDescription(rpc + " failed: " + t).withCause(t).asRuntimeException();
+        String message = Echo.message(t.toString());
+        LOG.error("request failed unexpectedly", "rpc", rpc, "error", message);
+        return Status.INTERNAL.withDescription(rpc + " failed: " + message).withCause(t).asRuntimeException();
     }
 }

@@ -49,6 +49,7 @@ public final class PodRpcs {
         if (!r.hasConfig()) {
             throw HakoException.invalidArgument("config", "no pod sandbox config given");
         }
+        PodChecks.check(r.getConfig());
         return RunPodSandboxResponse.newBuilder().setPodSandboxId(pods.run(r.getConfig(), r.getRuntimeHandler()).id()).build();
     }
 
@@ -131,6 +132,8 @@ public final class PodRpcs {
     }
 
     UpdatePodSandboxResourcesResponse updateResources(UpdatePodSandboxResourcesRequest r) {
+        ResourceChecks.check(r.getOverhead(), "overhead");
+        ResourceChecks.check(r.getResources(), "resources");
         pods.updateResources(requireId(r.getPodSandboxId()), r.getOverhead(), r.getResources());
         return UpdatePodSandboxResourcesResponse.getDefaultInstance();
     }

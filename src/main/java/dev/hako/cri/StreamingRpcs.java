@@ -39,6 +39,7 @@ public final class StreamingRpcs {
         if (r.getCmdCount() == 0) {
             throw HakoException.invalidArgument("cmd", "no command given");
         }
+        ContainerChecks.command(r.getCmdList(), "cmd");
         checkStreams(r.getTty(), r.getStdin(), r.getStdout(), r.getStderr());
         Container c = streams.running(ContainerRpcs.requireId(r.getContainerId()));
         return ExecResponse.newBuilder().setUrl(server.execUrl(c.id(), r.getCmdList(), r.getTty(), r.getStdin(),

@@ -17,6 +17,11 @@ import java.util.regex.Pattern;
 public record ImageReference(String domain, String path, String tag, Digest digest) {
     public static final String DOCKER_HUB = "docker.io";
     private static final int MAX_NAME = 255;
+    /**
+     * Longer texts are refused before parsing: a name (255), a tag (128) and a digest fit many times
+     * over, and the patterns below repeat groups, which Java's regex engine matches by recursion.
+     */
+    static final int MAX_REFERENCE = 4096;
     private static final Pattern COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
     private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
     private static final Pattern HOST = Pattern.compile(
@@ -29,6 +34,10 @@ public record ImageReference(String domain, String path, String tag, Digest dige
     public static ImageReference parse(String text, String field) {
         if (text == null || text.isEmpty()) {
             throw HakoException.invalidArgument(field, "image reference is empty");
+        }
+        if (text.length() > MAX_REFERENCE) {
+            throw HakoException.invalidArgument(field, "image reference is " + text.length()
+                    + " characters long, more than " + MAX_REFERENCE + " (\"" + text.substring(0, 64) + "...\")");
         }
         String rest = text;
         Digest digest = null;
@@ -61,6 +70,10 @@ public record ImageReference(String domain, String path, String tag, Digest dige
                 domain = head;
                 path = rest.substring(first + 1);
             }
+        }
+        // before any pattern runs: they recurse once per repeated group, so they only ever see short texts
+        if (domain.length() + 1 + path.length() > MAX_NAME) {
+            throw bad(field, text, "repository name is longer than " + MAX_NAME + " characters");
         }
         if (!HOST.matcher(domain).matches()) {
             throw bad(field, text, "\"" + domain + "\" is not a valid registry host[:port]");

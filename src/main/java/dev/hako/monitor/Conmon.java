@@ -353,7 +353,7 @@ public final class Conmon implements AutoCloseable {
             }
             if (message != null && code < 0) {
                 String m = RuntimeMessages.clean(message);
-                throw new HakoException(HakoException.Kind.INTERNAL, "exec in " + id + " failed: "
+                throw new HakoException(execFailure(m), "exec in " + id + " failed: "
                         + (m.isEmpty() ? "exit status " + code : m));
             }
             return new ExecResult((int) code, out.stdout(), out.stderr());
@@ -889,4 +889,18 @@ public final class Conmon implements AutoCloseable {
             // best effort: a leftover temp directory is harmless
         }
     }
+
+    /**
+     * The class of a failed exec by what the runtime said: a command the container cannot run (Go's
+     * {@code exec: "prog": ...} from runc's init: missing, not executable) is the caller's to fix.
+     */
+    static HakoException.Kind execFailure(String runtimeMessage) {
+        if (!runtimeMessage.contains("exec: \"")) {
+            return HakoException.Kind.INTERNAL;
+        }
+        return runtimeMessage.contains("executable file not found") || runtimeMessage.contains("no such file or directory")
+                ? HakoException.Kind.NOT_FOUND
+                : HakoException.Kind.FAILED_PRECONDITION;
+    }
+
 }

@@ -66,4 +66,22 @@ class ImageReferenceTest {
                     });
         }
     }
+
+    /** Issue 13 item 20: 1 MiB references overflowed the stack in the patterns (StackOverflowError, INTERNAL). */
+    @Test
+    void hugeReferencesAreRefusedNotOverflowed() {
+        int mib = 1024 * 1024;
+        for (String huge : java.util.List.of("a.".repeat(mib / 2) + "a/b:c", "a.".repeat(mib / 2) + "a", "a/".repeat(mib / 2) + "b",
+                "x/" + "a-".repeat(mib / 2) + "a", "a".repeat(mib), "reg.example/x:" + "t".repeat(mib),
+                // short enough to reach the patterns, long enough to have overflowed them
+                "a.".repeat(2000) + "a", "x/" + "a.".repeat(2000) + "a")) {
+            assertThatThrownBy(() -> ImageReference.parse(huge, "image.image"))
+                    .isInstanceOfSatisfying(HakoException.class, e -> {
+                        assertThat(e.kind()).isEqualTo(HakoException.Kind.INVALID_ARGUMENT);
+                        assertThat(e.getMessage()).startsWith("image.image: ").hasSizeLessThan(5000);
+                    });
+        }
+        String longest = "reg.example/" + "a".repeat(255 - "reg.example/".length());
+        assertThat(norm(longest)).isEqualTo(longest + ":latest");
+    }
 }
