@@ -57,7 +57,9 @@ class RuntimeInputLimitsTest {
         long t0 = System.nanoTime();
         assertThatThrownBy(() -> create(c)).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-            assertThat(e.getStatus().getDescription()).startsWith(field + ": ").hasSizeLessThan(500);
+            // the CRI entry checks may name the field more precisely (config.envs[0].value) than the runtime's caps
+            assertThat(e.getStatus().getDescription()).matches(java.util.regex.Pattern.quote(field) + "(\\.[a-z_]+)?: (?s).*")
+                    .hasSizeLessThan(500);
         });
         assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0)).isLessThan(10);
     }
