@@ -71,8 +71,18 @@ public class Compare {
     static EventLoopGroup loop;
     static final List<Daemon> DAEMONS = new ArrayList<>();
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> o = options(args);
+    public static void main(String[] args) {
+        int rc = 0;
+        try {
+            measure(options(args));
+        } catch (Throwable e) {
+            e.printStackTrace();
+            rc = 1;
+        }
+        System.exit(rc); // runs the shutdown hook (pods removed, daemons stopped) and ends the client's threads
+    }
+
+    static void measure(Map<String, String> o) throws Exception {
         int runs = Integer.parseInt(o.getOrDefault("runs", "3"));
         int pods = Integer.parseInt(o.getOrDefault("pods", "20"));
         int loadSeconds = Integer.parseInt(o.getOrDefault("load-seconds", "60"));
@@ -91,8 +101,8 @@ public class Compare {
                 List.of("io.containerd.content.v1.content/blobs/sha256", "io.containerd.snapshotter.v1.overlayfs/snapshots"));
         List<Daemon> both = List.of(hako, ctr);
         DAEMONS.addAll(both);
-        Thread cleanup = new Thread(Compare::shutdown);
-        Runtime.getRuntime().addShutdownHook(cleanup);
+        Runtime.getRuntime().addShutdownHook(new Thread(Compare::shutdown));
+        Map<Daemon, String> version = new HashMap<>();
         Results r = new Results();
 
         // 1 + 6: cold pulls, each by a fresh daemon on an empty root, alternating the runtimes
@@ -100,6 +110,7 @@ public class Compare {
             for (Daemon d : i % 2 == 1 ? both : both.reversed()) {
                 d.wipe();
                 double ready = d.start();
+                version.putIfAbsent(d, d.version());
                 d.requireEmpty();
                 double pull = d.pull(RANDOM_IMAGE);
                 r.add(d, "ready", ready);
@@ -148,7 +159,7 @@ public class Compare {
         Map<Daemon, Memory> mem = new HashMap<>();
         for (Daemon d : both) {
             mem.put(d, Memory.of(d));
-            log("memory %-10s %s; %d pod cgroups under /%s", d.name, mem.get(d), podCgroups(d), CGROUP_TOP);
+            log("memory %-10s %s; %d cgroup directories under /%s", d.name, mem.get(d), podCgroups(d), CGROUP_TOP);
         }
         // 5: load, in blocks of 10 s alternating between the runtimes
         Map<Daemon, Load> load = new HashMap<>();
@@ -157,13 +168,15 @@ public class Compare {
         }
         int block = Math.min(10, loadSeconds);
         for (int done = 0; done < loadSeconds; done += block) {
-            for (Daemon d : done / block % 2 == 0 ? both : both.reversed()) {
+            for (Daemon d : done / block % 2 == 0 ? both : both.reversed()) { // ABBA: neither always goes first
+                d.ensureUp();
                 load.get(d).run(loadRate, Math.min(block, loadSeconds - done));
                 log("load %-10s %d s done", d.name, Math.min(done + block, loadSeconds));
             }
         }
-        String versions = hako.version() + "; " + ctr.version();
+        String versions = version.get(hako) + "; " + version.get(ctr);
         for (Daemon d : both) {
+            d.ensureUp();
             d.removeAllPods();
         }
         ctr.stop();
@@ -201,8 +214,6 @@ public class Compare {
         if (gvisor) {
             printGvisor(gv, gvMem, gvError, pods);
         }
-        Runtime.getRuntime().removeShutdownHook(cleanup);
-        loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
     }
 
     // ------------------------------------------------------------------ output
@@ -236,6 +247,13 @@ public class Compare {
         System.out.printf("| %s: p50 | %.1f ms | %.1f ms | %s | |%n", what, lh.p(50), lc.p(50), ratio(lh.p(50), lc.p(50)));
         System.out.printf("| same, p99 | %.1f ms | %.1f ms | %s | keep |%n", lh.p(99), lc.p(99), ratio(lh.p(99), lc.p(99)));
         System.out.println();
+        for (Daemon d : List.of(h, c)) {
+            if (d.crashes > 0) {
+                System.out.printf("**%s died %d× during the run** (`%s`) and was started again on its state; the calls it "
+                        + "failed meanwhile are counted as errors below, the latencies are those of the answered calls.%n%n",
+                        d.label, d.crashes, d.crash);
+            }
+        }
         System.out.println("Runs (ms, in order): cold pull Hako " + r.all(h, "cold") + ", containerd " + r.all(c, "cold")
                 + "; warm pull Hako " + r.all(h, "warm") + ", containerd " + r.all(c, "warm")
                 + "; ready Hako " + r.all(h, "ready") + ", containerd " + r.all(c, "ready") + ".");
@@ -330,7 +348,7 @@ public class Compare {
                     d.removeAllPods();
                     d.stop();
                 }
-            } catch (RuntimeException | InterruptedException e) {
+            } catch (Exception e) {
                 System.err.println("compare: cleaning up " + d.name + ": " + e);
             }
         }
@@ -376,6 +394,9 @@ public class Compare {
         Process process;
         ManagedChannel channel;
         final AtomicInteger podSeq = new AtomicInteger();
+        /** Times the daemon died under the benchmark, and the first fatal line of its log. */
+        int crashes;
+        String crash;
 
         Daemon(String name, String label, Path dir, Path socket, List<String> command, Path root, List<Path> volatileDirs,
                List<String> storeDirs) {
@@ -419,6 +440,23 @@ public class Compare {
                 }
                 Thread.sleep(2);
             }
+        }
+
+        /** A daemon that died (containerd 1.6.20 can, under concurrent stats calls) is counted and started again on its state. */
+        void ensureUp() throws Exception {
+            if (process == null || process.isAlive()) {
+                return;
+            }
+            crashes++;
+            if (crash == null) {
+                try (Stream<String> lines = Files.lines(dir.resolve("daemon.log"))) {
+                    crash = lines.filter(l -> l.startsWith("fatal error:") || l.startsWith("panic:") || l.contains("level=fatal"))
+                            .findFirst().orElse("exit code " + process.exitValue());
+                }
+            }
+            log("%s died (%s): starting it again", name, crash);
+            channel.shutdownNow();
+            start();
         }
 
         void stop() throws InterruptedException {
@@ -810,6 +848,15 @@ public class Compare {
             long calls = (long) rate * seconds;
             try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (long k = 0; k < calls; k++) {
+                    if (k % 50 == 0 && !d.process.isAlive()) {
+                        long down = System.nanoTime();
+                        try {
+                            d.ensureUp();
+                        } catch (Exception e) {
+                            throw new IllegalStateException(d.name + " cannot be started again", e);
+                        }
+                        t0 += System.nanoTime() - down; // the restart is a pause, not a backlog
+                    }
                     long at = t0 + k * period;
                     long wait = at - System.nanoTime();
                     if (wait > 0) {
