@@ -70,13 +70,16 @@ public class Compare {
 
     static EventLoopGroup loop;
     static final List<Daemon> DAEMONS = new ArrayList<>();
+    static volatile boolean STOPPING;
 
     public static void main(String[] args) {
         int rc = 0;
         try {
             measure(options(args));
         } catch (Throwable e) {
-            e.printStackTrace();
+            if (!STOPPING) { // else the shutdown hook closed the channels under a call: Ctrl-C, not a failure
+                e.printStackTrace();
+            }
             rc = 1;
         }
         System.exit(rc); // runs the shutdown hook (pods removed, daemons stopped) and ends the client's threads
@@ -342,6 +345,7 @@ public class Compare {
 
     /** SIGINT or an error: remove the pods and stop the daemons (bench/compare's trap does the rest). */
     static void shutdown() {
+        STOPPING = true;
         for (Daemon d : DAEMONS) {
             try {
                 if (d.process != null && d.process.isAlive()) {
