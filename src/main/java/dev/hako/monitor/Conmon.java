@@ -191,18 +191,24 @@ public final class Conmon implements AutoCloseable {
 
         Pipes pipes = null;
         long notBefore = ProcessTree.nowTicks() - 1; // a timeout kills only processes of this create
+        Trace.mark("cm-prepare");
         try {
             pipes = Pipes.open(bundle, "hako");
+            Trace.mark("cm-pipes");
             Launch launch = launch(r.handler().monitor(), pipes, argv, bundle);
+            Trace.mark("cm-launch");
             ProcCalls.write(pipes.startFd, new byte[] {'0'});
             int firstExit = launch.waitFor(deadline);
+            Trace.mark("cm-firstexit");
             if (firstExit != 0) {
                 forget(r.id());
                 throw new HakoException(HakoException.Kind.INTERNAL, "conmon for " + r.id() + " exited with status "
                         + firstExit + before(launch.output()));
             }
             int monitorPid = readPid(bundle.resolve("conmon.pid"));
+            Trace.mark("cm-readpid");
             Map<String, Object> msg = readSyncMessage(pipes.syncFd, deadline, monitorPid);
+            Trace.mark("cm-sync");
             if (msg == null) {
                 boolean alive = monitorPid > 0 && ProcessHandle.of(monitorPid).map(ProcessHandle::isAlive).orElse(false);
                 if (alive) {
