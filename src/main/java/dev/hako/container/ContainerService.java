@@ -163,6 +163,7 @@ public final class ContainerService implements PodService.ContainerHook {
         String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst();
         boolean intended = false;
         boolean mounted = false;
+        MonitorLaunch launching = null;
         // the lease keeps RemoveImage off the layers until the record names them
         try (ImageService.Lease lease = images.lease(image)) {
             FaultPoints.reach("container-lease-taken");
@@ -177,6 +178,15 @@ public final class ContainerService implements PodService.ContainerHook {
             intended = true;
             dev.hako.monitor.Trace.mark("intent");
             PrivateFiles.createDirectory(bundle);
+            if (logPath.getParent() != null) {
+                Files.createDirectories(logPath.getParent());
+            }
+            // conmon is launched (on a thread of its own: the spawn blocks a few ms) and loads while the rootfs
+            // and the spec are made; it reads the bundle only once told to go
+            launching = MonitorLaunch.start(conmon, new Conmon.CreateRequest(id, name, bundle, handler, systemd(),
+                    logPath, cfg.getTty(), cfg.getStdin(), cfg.getStdinOnce(), handler.createTimeout(),
+                    handler.sandboxRuntime()));
+            dev.hako.monitor.Trace.mark("conmon-begin");
             // upper and work go inside: the rootfs's own mode comes from upper, this one only shuts out host users
             PrivateFiles.createDirectory(layers.resolve(id));
             Rootfs.mount(images.layerDirs(image), layers.resolve(id).resolve("upper"), layers.resolve(id).resolve("work"),
@@ -192,11 +202,10 @@ public final class ContainerService implements PodService.ContainerHook {
             dev.hako.monitor.Trace.mark("spec");
             PrivateFiles.writeString(bundle.resolve("config.json"), Json.write(spec));
             dev.hako.monitor.Trace.mark("config-write");
-            if (logPath.getParent() != null) {
-                Files.createDirectories(logPath.getParent());
-            }
-            int pid = conmon.create(new Conmon.CreateRequest(id, name, bundle, handler, systemd(), logPath,
-                    cfg.getTty(), cfg.getStdin(), cfg.getStdinOnce(), handler.createTimeout(), handler.sandboxRuntime()));
+            Conmon.Pending launched = launching.await();
+            launching = null;
+            dev.hako.monitor.Trace.mark("conmon-await");
+            int pid = conmon.finish(launched); // ends it either way
             FaultPoints.reach("container-created");
             dev.hako.monitor.Trace.mark("conmon-create");
             Container c = new Container(id, pod.id(), cfg, imageText, image.id(), imageRef, Container.State.CREATED,
@@ -209,6 +218,9 @@ public final class ContainerService implements PodService.ContainerHook {
             return id;
         } catch (IOException | RuntimeException e) {
             // nothing half-made stays behind: the runtime's container, the mount, the directories, the intent
+            if (launching != null) {
+                launching.abort();
+            }
             new OciRuntime(handler, systemd()).delete(id, true);
             if (mounted) {
                 Rootfs.unmount(rootfs);
