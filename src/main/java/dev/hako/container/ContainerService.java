@@ -106,15 +106,6 @@ public final class ContainerService implements PodService.ContainerHook {
     // ---- create / start -------------------------------------------------------------------
 
     public String create(String podId, ContainerConfig cfg) {
-        dev.hako.monitor.Trace.begin();
-        try {
-            return create0(podId, cfg);
-        } finally {
-            dev.hako.monitor.Trace.end("create");
-        }
-    }
-
-    private String create0(String podId, ContainerConfig cfg) {
         // held from before the name is checked until the row is written: concurrent creates of one name race no more
         try (NameReservations.Reservation name = creating.reserve(pods.get(podId).id(), cfg.getMetadata().getName(),
                 cfg.getMetadata().getAttempt(), newId())) {
@@ -123,9 +114,7 @@ public final class ContainerService implements PodService.ContainerHook {
     }
 
     private String create(String podId, ContainerConfig cfg, NameReservations.Reservation reservation) {
-        dev.hako.monitor.Trace.mark("reserve");
         Pod pod = pods.get(podId);
-        dev.hako.monitor.Trace.mark("pod-get");
         if (pod.state() != Pod.State.READY) {
             throw HakoException.failedPrecondition("pod sandbox " + pod.id() + " is not ready; cannot create containers in it");
         }
@@ -139,14 +128,12 @@ public final class ContainerService implements PodService.ContainerHook {
         }
         Image image = images.find(imageText).orElseThrow(() ->
                 HakoException.notFound("image \"" + imageText + "\" is not present; pull it first"));
-        dev.hako.monitor.Trace.mark("image-find");
         for (ContainerRow r : table.all()) {
             if (r.podId().equals(pod.id()) && r.name().equals(name) && r.attempt() == cfg.getMetadata().getAttempt()) {
                 throw HakoException.alreadyExists("container " + name + " (attempt " + cfg.getMetadata().getAttempt()
                         + ") already exists in pod " + pod.id() + " as " + r.id());
             }
         }
-        dev.hako.monitor.Trace.mark("table-all");
         HandlerConfig handler = handlerOf(pod);
         for (int i = 0; i < cfg.getMountsCount(); i++) {
             if (cfg.getMounts(i).getRecursiveReadOnly() && handlers != null
@@ -167,7 +154,6 @@ public final class ContainerService implements PodService.ContainerHook {
         // the lease keeps RemoveImage off the layers until the record names them
         try (ImageService.Lease lease = images.lease(image)) {
             FaultPoints.reach("container-lease-taken");
-            dev.hako.monitor.Trace.mark("lease");
             // the intent first: whatever a crash leaves from here on, recovery finds and undoes
             Container intent = new Container(id, pod.id(), cfg, imageText, image.id(), imageRef, Container.State.CREATED,
                     Instant.now(), null, null, null, "", "", 0, bundle, logPath, handler.name());
@@ -176,7 +162,6 @@ public final class ContainerService implements PodService.ContainerHook {
                         + ") is already being created in pod " + pod.id());
             }
             intended = true;
-            dev.hako.monitor.Trace.mark("intent");
             PrivateFiles.createDirectory(bundle);
             if (logPath.getParent() != null) {
                 Files.createDirectories(logPath.getParent());
@@ -186,34 +171,25 @@ public final class ContainerService implements PodService.ContainerHook {
             launching = MonitorLaunch.start(conmon, new Conmon.CreateRequest(id, name, bundle, handler, systemd(),
                     logPath, cfg.getTty(), cfg.getStdin(), cfg.getStdinOnce(), handler.createTimeout(),
                     handler.sandboxRuntime()));
-            dev.hako.monitor.Trace.mark("conmon-begin");
             // upper and work go inside: the rootfs's own mode comes from upper, this one only shuts out host users
             PrivateFiles.createDirectory(layers.resolve(id));
             Rootfs.mount(images.layerDirs(image), layers.resolve(id).resolve("upper"), layers.resolve(id).resolve("work"),
                     rootfs);
             mounted = true;
             FaultPoints.reach("container-rootfs-mounted");
-            dev.hako.monitor.Trace.mark("dirs+mount");
             ImageConfig imageConfig = images.config(image);
-            dev.hako.monitor.Trace.mark("image-config");
             Map<String, Object> spec = SpecGenerator.generate(new SpecInput(id, withPodAnnotations(cfg, pod, handler),
                     pod.context(), imageConfig,
                     imageText, rootfs, config.runtime().cgroupDriver(), minOomScoreAdj));
-            dev.hako.monitor.Trace.mark("spec");
             PrivateFiles.writeString(bundle.resolve("config.json"), Json.write(spec));
-            dev.hako.monitor.Trace.mark("config-write");
             Conmon.Pending launched = launching.await();
             launching = null;
-            dev.hako.monitor.Trace.mark("conmon-await");
             int pid = conmon.finish(launched); // ends it either way
             FaultPoints.reach("container-created");
-            dev.hako.monitor.Trace.mark("conmon-create");
             Container c = new Container(id, pod.id(), cfg, imageText, image.id(), imageRef, Container.State.CREATED,
                     intent.createdAt(), null, null, null, "", "", pid, bundle, logPath, handler.name());
             table.update(toRow(c, image, handler)); // the intent becomes the record: listed from now on
-            dev.hako.monitor.Trace.mark("record");
             tell(o -> o.changed(c));
-            dev.hako.monitor.Trace.mark("observer");
             LOG.info("created container", "id", id, "name", name, "pod", pod.id(), "image", imageText, "pid", pid);
             return id;
         } catch (IOException | RuntimeException e) {
@@ -244,18 +220,8 @@ public final class ContainerService implements PodService.ContainerHook {
     }
 
     public void start(String id) {
-        dev.hako.monitor.Trace.begin();
-        try {
-            start0(id);
-        } finally {
-            dev.hako.monitor.Trace.end("start");
-        }
-    }
-
-    private void start0(String id) {
         synchronized (lock(id)) {
             Container c = get(id);
-            dev.hako.monitor.Trace.mark("get");
             if (c.state() != Container.State.CREATED) {
                 throw HakoException.failedPrecondition("container " + id + " is " + c.state().name().toLowerCase()
                         + ", only a created container can be started");
@@ -266,7 +232,6 @@ public final class ContainerService implements PodService.ContainerHook {
                 } else {
                     runtime(c.handler()).start(id, c.pid());
                 }
-                dev.hako.monitor.Trace.mark("runc-start");
             } catch (HakoException e) {
                 // keep the failed container visible with the runtime's reason, as the kubelet expects
                 save(c.with(Container.State.EXITED, null, Instant.now(), 128, "StartError", e.getMessage(), c.pid()));
@@ -274,9 +239,7 @@ public final class ContainerService implements PodService.ContainerHook {
             }
             Container running = c.with(Container.State.RUNNING, Instant.now(), null, null, "", "", c.pid());
             save(running);
-            dev.hako.monitor.Trace.mark("save");
             tell(o -> o.changed(running));
-            dev.hako.monitor.Trace.mark("observer");
             LOG.info("started container", "id", id, "name", c.name());
         }
     }

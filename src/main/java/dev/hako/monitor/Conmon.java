@@ -265,7 +265,6 @@ public final class Conmon implements AutoCloseable {
             }
             ProcCalls.write(p.pipes.startFd, new byte[] {'0'});
             int firstExit = launch.waitFor(deadline);
-            Trace.mark("cm-firstexit");
             if (firstExit != 0) {
                 forget(r.id());
                 throw new HakoException(HakoException.Kind.INTERNAL, "conmon for " + r.id() + " exited with status "
@@ -274,7 +273,6 @@ public final class Conmon implements AutoCloseable {
             launch.discard(); // its daemon half writes to /dev/null
             int monitorPid = readPid(bundle.resolve("conmon.pid"));
             Map<String, Object> msg = readSyncMessage(p.pipes.syncFd, deadline, monitorPid);
-            Trace.mark("cm-sync");
             if (msg == null) {
                 boolean alive = monitorPid > 0 && ProcessHandle.of(monitorPid).map(ProcessHandle::isAlive).orElse(false);
                 if (alive) {

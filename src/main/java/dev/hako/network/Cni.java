@@ -267,13 +267,10 @@ public final class Cni {
         cache.put("netns", a.netns());
         cache.put("attachment", describe(a));
         cache.put("config", conf.raw());
-        dev.hako.monitor.Trace.mark("cni-load");
         writeCache(a.podId(), cache);
-        dev.hako.monitor.Trace.mark("cni-cache1");
         Map<String, Object> prev = null;
         for (Map<String, Object> plugin : conf.plugins()) {
             Map<String, Object> out = exec("ADD", conf, plugin, a, a.netns(), prev);
-            dev.hako.monitor.Trace.mark("cni-" + plugin.get("type"));
             if (out != null) {
                 prev = out;
             }
@@ -284,7 +281,6 @@ public final class Cni {
         }
         cache.put("result", prev);
         writeCache(a.podId(), cache);
-        dev.hako.monitor.Trace.mark("cni-cache2");
         Result result = new Result(ips(prev), prev);
         LOG.info("CNI ADD", "pod", a.podId(), "network", conf.name(), "ips", result.ips(),
                 "ms", (System.nanoTime() - started) / 1_000_000);

@@ -95,9 +95,7 @@ public final class SpecGenerator {
 
         Map<String, Object> process = new LinkedHashMap<>();
         process.put("terminal", c.getTty());
-        dev.hako.monitor.Trace.mark("sp-checks");
         process.put("user", user(in, sc, image));
-        dev.hako.monitor.Trace.mark("sp-user");
         process.put("args", args(c, image));
         process.put("env", env(c, pod, image));
         process.put("cwd", cwd(c, image));
@@ -118,9 +116,7 @@ public final class SpecGenerator {
             spec.put("hostname", pod.hostname());
         }
 
-        dev.hako.monitor.Trace.mark("sp-process");
         MountsResult mounts = mounts(c, pod, privileged, sc.getReadonlyRootfs());
-        dev.hako.monitor.Trace.mark("sp-mounts");
         spec.put("mounts", mounts.mounts);
         spec.put("annotations", annotations(in));
 
@@ -153,9 +149,7 @@ public final class SpecGenerator {
         }
         @SuppressWarnings("unchecked")
         List<String> effective = (List<String>) capabilities.get("effective");
-        dev.hako.monitor.Trace.mark("sp-linux");
         Map<String, Object> seccomp = Seccomp.forContainer(sc, privileged, Set.copyOf(effective));
-        dev.hako.monitor.Trace.mark("sp-seccomp");
         if (seccomp != null) {
             linux.put("seccomp", seccomp);
         }

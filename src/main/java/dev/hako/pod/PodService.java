@@ -149,7 +149,6 @@ public final class PodService {
      *                       case nothing is left behind
      */
     public Pod run(PodSandboxConfig config, String runtimeHandler) {
-        dev.hako.monitor.Trace.begin();
         SandboxPlan plan = SandboxPlan.of(config);
         LogPaths.checkDirectory(config.getLogDirectory(), podLogRoot, "config.log_directory");
         dev.hako.oci.SpecGenerator.checkSysctls(config.getLinux().getSysctlsMap(), !plan.hostNetwork(), !plan.hostIpc(),
@@ -174,9 +173,7 @@ public final class PodService {
         }
         try {
             long start = System.nanoTime();
-            dev.hako.monitor.Trace.mark("checks+reserve");
             Pod pod = create(id, config, plan, handler);
-            dev.hako.monitor.Trace.end("run");
             LOG.info("pod sandbox ready", "id", id, "pod", plan.describe(), "uid", plan.uid(),
                     "attempt", Integer.toUnsignedString(plan.attempt()), "handler", handler,
                     "netns", pod.context().netns() == null ? "host" : "pod",
@@ -201,10 +198,7 @@ public final class PodService {
         PodTable.Row intent = new PodTable.Row(id, plan.name(), plan.namespace(), plan.uid(), plan.attempt(),
                 config.toByteArray(), handler, PodTable.CREATING, Instant.now(), new PodDetails(dir, plan.hostname(),
                         null, null, null, null, null, plan.hostPid(), false, List.of(), 0).toJson());
-        dev.hako.monitor.Trace.mark("intent-build");
-        boolean inserted = table.insert(intent);
-        dev.hako.monitor.Trace.mark("intent-insert");
-        if (!inserted) {
+        if (!table.insert(intent)) {
             // only another Hako on the same database can get here: this one reserves names in memory
             throw alreadyExists(plan, table.byMetadata(plan.name(), plan.namespace(), plan.uid(), plan.attempt())
                     .map(PodTable.Row::id).orElse("(being created)"), "");
@@ -246,7 +240,7 @@ public final class PodService {
                 NamespacePins.create(pins, plan.hostname());
                 FaultPoints.reach("pod-netns-pinned");
                 if (pins.containsKey(Kind.NET)) {
-                    step("loopback"); // already up: NamespacePins.create brings it up with the namespace
+                    step("loopback"); // already up: NamespacePins.create brings lo up with the namespace
                     if (handlerConfig(handler).sandboxRuntime()) {
                         NamespacePins.allowUnprivilegedPorts(pins.get(Kind.NET));
                     }
@@ -259,11 +253,9 @@ public final class PodService {
                         FaultPoints.reach("pod-cni-added");
                         LOG.debug("pod network attached", "id", id, "ips", ips,
                                 "cni_ms", (System.nanoTime() - t0) / 1_000_000);
-                        dev.hako.monitor.Trace.mark("cni-total");
                         if (!ips.isEmpty()) {
                             PodFiles.writeHosts(dir, plan.hostname(), ips.getFirst());
                         }
-                        dev.hako.monitor.Trace.mark("hosts");
                     }
                 }
             }
@@ -291,9 +283,7 @@ public final class PodService {
             PodTable.Row row = new PodTable.Row(id, plan.name(), plan.namespace(), plan.uid(), plan.attempt(),
                     config.toByteArray(), handler, Pod.State.READY.name(), Instant.now(), details.toJson());
             step("record");
-            boolean completed = table.complete(row);
-            dev.hako.monitor.Trace.mark("complete");
-            if (!completed) {
+            if (!table.complete(row)) {
                 throw new HakoException(HakoException.Kind.INTERNAL, "the intent row of pod sandbox " + id
                         + " vanished while creating it");
             }
@@ -345,7 +335,6 @@ public final class PodService {
     }
 
     private void step(String name) throws IOException {
-        dev.hako.monitor.Trace.mark("before-" + name);
         stepListener.accept(name);
     }
 
