@@ -150,7 +150,6 @@ public final class ContainerService implements PodService.ContainerHook {
         String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst();
         boolean intended = false;
         boolean mounted = false;
-        MonitorLaunch launching = null;
         // the lease keeps RemoveImage off the layers until the record names them
         try (ImageService.Lease lease = images.lease(image)) {
             FaultPoints.reach("container-lease-taken");
@@ -163,14 +162,6 @@ public final class ContainerService implements PodService.ContainerHook {
             }
             intended = true;
             PrivateFiles.createDirectory(bundle);
-            if (logPath.getParent() != null) {
-                Files.createDirectories(logPath.getParent());
-            }
-            // conmon is launched (on a thread of its own: the spawn blocks a few ms) and loads while the rootfs
-            // and the spec are made; it reads the bundle only once told to go
-            launching = MonitorLaunch.start(conmon, new Conmon.CreateRequest(id, name, bundle, handler, systemd(),
-                    logPath, cfg.getTty(), cfg.getStdin(), cfg.getStdinOnce(), handler.createTimeout(),
-                    handler.sandboxRuntime()));
             // upper and work go inside: the rootfs's own mode comes from upper, this one only shuts out host users
             PrivateFiles.createDirectory(layers.resolve(id));
             Rootfs.mount(images.layerDirs(image), layers.resolve(id).resolve("upper"), layers.resolve(id).resolve("work"),
@@ -182,9 +173,11 @@ public final class ContainerService implements PodService.ContainerHook {
                     pod.context(), imageConfig,
                     imageText, rootfs, config.runtime().cgroupDriver(), minOomScoreAdj));
             PrivateFiles.writeString(bundle.resolve("config.json"), Json.write(spec));
-            Conmon.Pending launched = launching.await();
-            launching = null;
-            int pid = conmon.finish(launched); // ends it either way
+            if (logPath.getParent() != null) {
+                Files.createDirectories(logPath.getParent());
+            }
+            int pid = conmon.create(new Conmon.CreateRequest(id, name, bundle, handler, systemd(), logPath,
+                    cfg.getTty(), cfg.getStdin(), cfg.getStdinOnce(), handler.createTimeout(), handler.sandboxRuntime()));
             FaultPoints.reach("container-created");
             Container c = new Container(id, pod.id(), cfg, imageText, image.id(), imageRef, Container.State.CREATED,
                     intent.createdAt(), null, null, null, "", "", pid, bundle, logPath, handler.name());
@@ -194,9 +187,6 @@ public final class ContainerService implements PodService.ContainerHook {
             return id;
         } catch (IOException | RuntimeException e) {
             // nothing half-made stays behind: the runtime's container, the mount, the directories, the intent
-            if (launching != null) {
-                launching.abort();
-            }
             new OciRuntime(handler, systemd()).delete(id, true);
             if (mounted) {
                 Rootfs.unmount(rootfs);

@@ -121,44 +121,11 @@ public final class Conmon implements AutoCloseable {
      * must exist (conmon creates the file); without a log path the log goes to {@code <bundle>/ctr.log}.
      */
     public int create(CreateRequest r) {
-        return finish(begin(r));
-    }
-
-    /**
-     * A conmon launched by {@link #begin} and waiting for its start byte; {@link #finish} or {@link #abort}
-     * it, exactly once.
-     */
-    public static final class Pending {
-        private final CreateRequest request;
-        private final Path bundle;
-        private final Duration timeout;
-        private final long deadline;
-        private final long notBefore;
-        private final Pipes pipes;
-        private final Launch launch;
-
-        private Pending(CreateRequest request, Path bundle, Duration timeout, long deadline, long notBefore,
-                        Pipes pipes, Launch launch) {
-            this.request = request;
-            this.bundle = bundle;
-            this.timeout = timeout;
-            this.deadline = deadline;
-            this.notBefore = notBefore;
-            this.pipes = pipes;
-            this.launch = launch;
-        }
-    }
-
-    /**
-     * The first half of {@link #create}: launches conmon, which loads and then waits for its start byte
-     * before it reads the bundle, so the caller can write {@code config.json} (and mount the rootfs)
-     * meanwhile and hide conmon's start-up behind that. The bundle directory and the log file's directory
-     * must exist. Since conmon runs from here on, call this only once the create is recorded as an
-     * intent: recovery finds a waiting conmon by its {@code -b <bundle>} ({@link MonitorProcesses}).
-     */
-    public Pending begin(CreateRequest r) {
         Objects.requireNonNull(r.id(), "id");
         Path bundle = r.bundle().toAbsolutePath();
+        if (!Files.isRegularFile(bundle.resolve("config.json"))) {
+            throw HakoException.failedPrecondition("bundle " + bundle + " has no config.json");
+        }
         Duration timeout = r.timeout() == null || r.timeout().isZero() || r.timeout().isNegative()
                 ? DEFAULT_CREATE_TIMEOUT : r.timeout();
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -227,57 +194,21 @@ public final class Conmon implements AutoCloseable {
         try {
             pipes = Pipes.open(bundle, "hako");
             Launch launch = launch(r.handler().monitor(), pipes, argv, bundle);
-            return new Pending(r, bundle, timeout, deadline, notBefore, pipes, launch);
-        } catch (IOException | RuntimeException e) {
-            if (pipes != null) {
-                pipes.close();
-            }
-            forget(r.id());
-            throw e instanceof HakoException h ? h
-                    : HakoException.internal("cannot run conmon for " + r.id() + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Ends a conmon {@link #begin} launched and that will not be told to go (the create failed before). */
-    public void abort(Pending p) {
-        p.launch.process.destroyForcibly();
-        try {
-            p.launch.process.waitFor(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        p.launch.discard();
-        p.pipes.close();
-        forget(p.request.id());
-    }
-
-    /** The second half of {@link #create}: lets conmon go and waits for runtime create (see {@link #create}). */
-    public int finish(Pending p) {
-        CreateRequest r = p.request;
-        Path bundle = p.bundle;
-        Duration timeout = p.timeout;
-        long deadline = p.deadline;
-        Launch launch = p.launch;
-        try {
-            if (!Files.isRegularFile(bundle.resolve("config.json"))) {
-                abort(p);
-                throw HakoException.failedPrecondition("bundle " + bundle + " has no config.json");
-            }
-            ProcCalls.write(p.pipes.startFd, new byte[] {'0'});
+            ProcCalls.write(pipes.startFd, new byte[] {'0'});
             int firstExit = launch.waitFor(deadline);
             if (firstExit != 0) {
                 forget(r.id());
                 throw new HakoException(HakoException.Kind.INTERNAL, "conmon for " + r.id() + " exited with status "
                         + firstExit + before(launch.output()));
             }
-            launch.discard(); // its daemon half writes to /dev/null
+            launch.discard(); // its daemon half writes to /dev/null; left, one file per create would pile up in <state>
             int monitorPid = readPid(bundle.resolve("conmon.pid"));
-            Map<String, Object> msg = readSyncMessage(p.pipes.syncFd, deadline, monitorPid);
+            Map<String, Object> msg = readSyncMessage(pipes.syncFd, deadline, monitorPid);
             if (msg == null) {
                 boolean alive = monitorPid > 0 && ProcessHandle.of(monitorPid).map(ProcessHandle::isAlive).orElse(false);
                 if (alive) {
                     // the monitor and the runtime it waits for: a killed conmon leaves a hung runtime behind
-                    ProcessTree.killAll(monitorPid, p.notBefore, KILL_TREE_WAIT.toMillis());
+                    ProcessTree.killAll(monitorPid, notBefore, KILL_TREE_WAIT.toMillis());
                 }
                 cleanupFailed(r);
                 throw new HakoException(HakoException.Kind.UNAVAILABLE, alive
@@ -296,7 +227,9 @@ public final class Conmon implements AutoCloseable {
             cleanupFailed(r);
             throw HakoException.internal("cannot run conmon for " + r.id() + ": " + e.getMessage(), e);
         } finally {
-            p.pipes.close();
+            if (pipes != null) {
+                pipes.close();
+            }
         }
     }
 
@@ -722,15 +655,8 @@ public final class Conmon implements AutoCloseable {
             }
         }
 
-        private boolean closed;
-
-        /** Idempotent: a descriptor number closed twice could by then be someone else's. */
         @Override
-        public synchronized void close() {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        public void close() {
             ProcCalls.close(syncFd);
             ProcCalls.close(startFd);
             try {
