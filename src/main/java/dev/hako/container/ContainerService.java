@@ -220,7 +220,7 @@ public final class ContainerService implements PodService.ContainerHook {
                 if (handlerByName(c.handler()).sandboxRuntime()) {
                     conmon.startInSandbox(id, c.bundle(), START_TIMEOUT);
                 } else {
-                    runtime(c.handler()).start(id);
+                    runtime(c.handler()).start(id, c.pid());
                 }
             } catch (HakoException e) {
                 // keep the failed container visible with the runtime's reason, as the kubelet expects

@@ -201,6 +201,7 @@ public final class Conmon implements AutoCloseable {
                 throw new HakoException(HakoException.Kind.INTERNAL, "conmon for " + r.id() + " exited with status "
                         + firstExit + before(launch.output()));
             }
+            launch.discard(); // its daemon half writes to /dev/null; left, one file per create would pile up in <state>
             int monitorPid = readPid(bundle.resolve("conmon.pid"));
             Map<String, Object> msg = readSyncMessage(pipes.syncFd, deadline, monitorPid);
             if (msg == null) {

@@ -47,6 +47,24 @@ public final class OciRuntime {
 
     /** {@code runtime start id}: runs the process of a created container. */
     public void start(String id) {
+        start(id, 0);
+    }
+
+    /**
+     * Starts created container {@code id} whose init process is {@code initPid} (0 when unknown): for runc
+     * by its exec fifo, as {@code runc start} would ({@link RuncStart}), else or when that does not apply
+     * by {@code runtime start id}.
+     */
+    public void start(String id, int initPid) {
+        if (initPid > 0 && RuncStart.applies(handler)) {
+            try {
+                if (RuncStart.start(handler, id, initPid, timeout)) {
+                    return;
+                }
+            } catch (IOException e) {
+                // runc start tells what is wrong in its own words
+            }
+        }
         Result r = run(List.of("start", id));
         if (r.code != 0) {
             throw failure("start", id, r);

@@ -240,8 +240,7 @@ public final class PodService {
                 NamespacePins.create(pins, plan.hostname());
                 FaultPoints.reach("pod-netns-pinned");
                 if (pins.containsKey(Kind.NET)) {
-                    step("loopback");
-                    NamespacePins.loopbackUp(pins.get(Kind.NET));
+                    step("loopback"); // already up: NamespacePins.create brings lo up with the namespace
                     if (handlerConfig(handler).sandboxRuntime()) {
                         NamespacePins.allowUnprivilegedPorts(pins.get(Kind.NET));
                     }

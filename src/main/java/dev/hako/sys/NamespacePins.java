@@ -3,16 +3,14 @@ package dev.hako.sys;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Namespaces that live without a process: each one is bind-mounted onto a file (a "pin"), as CRI-O's
- * pinns does, and lives until that mount is gone. They are made by util-linux {@code unshare} in a
- * child process, because unshare(2) in the JVM would move only the calling OS thread, and a
- * multi-threaded process cannot take some of them at all. Joining one is {@code nsenter --net=PIN}
- * for a helper, or {@code "path": PIN} in an OCI spec.
+ * pinns does, and lives until that mount is gone. They are made on a throw-away thread (see
+ * {@link #create}). Joining one is {@code nsenter --net=PIN} for a helper, or {@code "path": PIN}
+ * in an OCI spec.
  *
  * <p>Each pin file must exist and be empty, and the mount holding it must be private (see
  * {@link MountCalls#bindSelfPrivate}): a pin on a shared mount would propagate into other mount
@@ -25,12 +23,15 @@ public final class NamespacePins {
 
     /** The kinds of namespace a pod shares among its containers. */
     public enum Kind {
-        NET("net"), IPC("ipc"), UTS("uts");
+        NET("net", 0x40000000), IPC("ipc", 0x08000000), UTS("uts", 0x04000000);
 
         private final String file;
+        /** CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS. */
+        private final int cloneFlag;
 
-        Kind(String file) {
+        Kind(String file, int cloneFlag) {
             this.file = file;
+            this.cloneFlag = cloneFlag;
         }
 
         /** The conventional name: {@code /proc/PID/ns/<name>}, {@code unshare --<name>=FILE}. */
@@ -41,37 +42,44 @@ public final class NamespacePins {
 
     /**
      * Creates one new namespace of each kind in {@code pins} and binds it onto its file. When a UTS
-     * namespace is among them and {@code hostname} is not null, the hostname is set inside it.
+     * namespace is among them and {@code hostname} is not null, the hostname is set inside it; a new
+     * network namespace gets its loopback interface up.
+     *
+     * <p>This needs no helper process: net, UTS and IPC namespaces belong to a thread, and a thread of a
+     * multi-threaded process may unshare(2) them. So a fresh platform thread unshares, sets the hostname,
+     * brings {@code lo} up (ioctl on a socket it makes inside), bind-mounts its {@code /proc/thread-self/ns/*}
+     * onto the pins (mounts are the process's, so they outlive the thread) and ends: it never runs anything
+     * else, so nothing else of the daemon ever runs inside a pod's namespaces.
      */
     public static void create(Map<Kind, Path> pins, String hostname) throws IOException {
         if (pins.isEmpty()) {
             return;
         }
-        List<String> argv = new ArrayList<>();
-        argv.add(Command.find("unshare", "util-linux").toString());
-        for (Kind k : Kind.values()) {
-            Path pin = pins.get(k);
-            if (pin != null) {
-                argv.add("--" + k.fileName() + "=" + pin);
-            }
+        boolean setHostname = hostname != null && pins.containsKey(Kind.UTS);
+        if (setHostname && (hostname.isEmpty() || hostname.startsWith("-")
+                || hostname.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 64)) {
+            throw new IOException("\"" + hostname + "\" is not a hostname");
         }
-        argv.add("--");
-        if (hostname != null && pins.containsKey(Kind.UTS)) {
-            if (hostname.isEmpty() || hostname.startsWith("-")) {
-                throw new IOException("\"" + hostname + "\" is not a hostname");
-            }
-            argv.add(Command.find("hostname", "hostname").toString());
-            argv.add(hostname);
-        } else {
-            argv.add(Command.find("true", "coreutils").toString());
+        int flags = 0;
+        for (Kind k : pins.keySet()) {
+            flags |= k.cloneFlag;
         }
-        Command.run(TIMEOUT, argv);
-    }
-
-    /** Brings the loopback interface up inside the network namespace pinned at {@code netns}. */
-    public static void loopbackUp(Path netns) throws IOException {
-        Command.run(TIMEOUT, List.of(Command.find("nsenter", "util-linux").toString(), "--net=" + netns,
-                Command.find("ip", "iproute2").toString(), "link", "set", "lo", "up"));
+        int cloneFlags = flags;
+        OffCarrier.run("hako-pod-namespaces", () -> {
+            ThreadNamespaces.unshare(cloneFlags);
+            if (setHostname) {
+                ThreadNamespaces.sethostname(hostname);
+            }
+            if (pins.containsKey(Kind.NET)) {
+                ThreadNamespaces.loopbackUp();
+            }
+            for (Kind k : Kind.values()) {
+                Path pin = pins.get(k);
+                if (pin != null) {
+                    MountCalls.mount("/proc/thread-self/ns/" + k.fileName(), pin, null, MountCalls.MS_BIND, null);
+                }
+            }
+        });
     }
 
     /**
