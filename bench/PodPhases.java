@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * Pod start, per phase, A/B: the kubelet-like pod of bench/pod-start (pid namespace per container, CNI bridge +
  * host-local + portmap, busybox sleep, image present), timed per RPC by a warm client, for several Hako builds
  * interleaved round by round (each round: a fresh daemon per build, one warm-up pod, then N pods).
- * Usage: java -cp <test classpath> perf/PodPhases.java [--seccomp] ROUNDS N LAUNCHER...
+ * Usage: java -cp <test classpath> bench/PodPhases.java [--seccomp] ROUNDS N LAUNCHER...
  * Prints the medians of RunPodSandbox, CreateContainer, StartContainer and the total per launcher, and the
  * medians of the daemon's "trace" step lines when it logs them.
  */
