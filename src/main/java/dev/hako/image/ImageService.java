@@ -83,10 +83,8 @@ public final class ImageService {
 
     /** Pulls {@code text} (a reference) and returns the image's ID. */
     public String pull(String text, RegistryAuth auth, PullListener listener) {
-        PullTrace.start();
         Sha256.prepare();
         ImageReference ref = ImageReference.parse(text, "image.image");
-        PullTrace.mark("parsed", "");
         long started = System.nanoTime();
         if (ref.digest() != null) {
             Optional<Image> local = completeImageNamed(ref.withDigest(ref.digest()));
@@ -96,7 +94,6 @@ public final class ImageService {
             }
         }
         Puller.Resolved resolved = puller.resolve(ref, auth);
-        PullTrace.mark("resolved", "");
         String id = resolved.manifest().config().digest().toString();
         Optional<Image> existing = find(id).filter(this::complete);
         if (existing.isPresent()) {
@@ -108,9 +105,7 @@ public final class ImageService {
         try {
             Puller.Pulled pulled = puller.fetch(ref, auth, resolved, listener, d -> claim(claimed, d));
             dev.hako.FaultPoints.reach("pull-before-record");
-            PullTrace.mark("fetched", "");
             commit(ref, pulled);
-            PullTrace.mark("recorded", "");
             LOG.info("pulled image", "image", ref, "id", id, "bytes", pulled.size(),
                     "ms", (System.nanoTime() - started) / 1_000_000);
             return id;

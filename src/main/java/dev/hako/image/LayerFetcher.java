@@ -90,7 +90,6 @@ final class LayerFetcher {
         }
         listener.onLayer(new LayerProgress(layer.digest(), layer.size(), 0, Phase.WAITING));
         downloads.acquire();
-        PullTrace.mark("layer-go", layer.digest().shortHex());
         Permit permit = new Permit(downloads);
         try {
             download(ref, auth, layer, listener, !haveSnapshot, permit);
@@ -112,21 +111,17 @@ final class LayerFetcher {
         BlobStream blob = null;
         try {
             blob = registry.openBlob(ref, layer.digest(), layer.size(), auth);
-            PullTrace.mark("layer-headers", layer.digest().shortHex());
             try (ContentStore.Ingest ingest = content.begin()) {
                 Tee tee = new Tee(new Progress(blob.body(), layer, listener), ingest);
                 UnpackResult result = unpack ? unpack(ref, layer, tee, prepared) : null;
-                PullTrace.mark("layer-unpacked", layer.digest().shortHex());
                 tee.transferTo(OutputNowhere.INSTANCE); // whatever the decompressor did not need still counts for the digest
                 blob.close();
                 permit.release();
                 dev.hako.FaultPoints.reach("pull-mid-layer");
                 ingest.commit(layer.digest(), layer.size());
-                PullTrace.mark("layer-blob-committed", layer.digest().shortHex());
                 if (unpack) {
                     checkDiffId(layer, result);
                     snapshots.commit(prepared, layer.chainId());
-                    PullTrace.mark("layer-committed", layer.digest().shortHex());
                     committed = true;
                 }
             }

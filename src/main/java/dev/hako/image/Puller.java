@@ -38,7 +38,6 @@ final class Puller {
     /** The platform manifest for {@code ref}, resolved through an index if there is one. */
     Resolved resolve(ImageReference ref, RegistryAuth auth) {
         FetchedManifest top = registry.fetchManifest(ref, ref.manifestReference(), auth);
-        PullTrace.mark("manifest", "");
         byte[] manifestBody = top.body();
         Digest manifestDigest = top.digest();
         String mediaType = top.mediaType();
@@ -66,7 +65,6 @@ final class Puller {
         ImageManifest manifest = resolved.manifest();
         Digest configDigest = manifest.config().digest();
         byte[] configBody = content.has(configDigest) ? content.read(configDigest) : fetchConfig(ref, auth, manifest.config());
-        PullTrace.mark("config", "");
         ImageConfig config = ImageConfig.parse(configBody, ref + " config " + configDigest);
         if (!resolved.fromIndex()) {
             checkPlatform(ref, config);

@@ -116,7 +116,6 @@ public abstract sealed class Sha256 permits Sha256.OpenSsl, Sha256.Jdk {
                         ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS), Linker.Option.critical(true));
                 MethodHandle fetch = linker.downcallHandle(find(lib, "EVP_MD_fetch"), FunctionDescriptor.of(
                         ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-                PullTrace.mark("sha-linked", "");
                 md = (MemorySegment) fetch.invokeExact(MemorySegment.NULL, Arena.global().allocateFrom("SHA256"),
                         MemorySegment.NULL);
             } catch (Throwable unavailable) {
@@ -129,7 +128,6 @@ public abstract sealed class Sha256 permits Sha256.OpenSsl, Sha256.Jdk {
             FINAL = fin;
             MD = md;
             AVAILABLE = !md.equals(MemorySegment.NULL) && selfTest();
-            PullTrace.mark("sha-ready", AVAILABLE);
         }
 
         private static MemorySegment find(SymbolLookup lib, String name) {

@@ -221,7 +221,6 @@ public final class SnapshotStore {
         try {
             // one syncfs, not an fsync per file: a crash must not leave a committed layer with empty files
             FileCalls.syncfs(unique);
-            dev.hako.image.PullTrace.mark("syncfs-done", chainId.shortHex());
             try {
                 Files.move(unique, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileSystemException e) {

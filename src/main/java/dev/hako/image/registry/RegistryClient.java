@@ -317,9 +317,7 @@ public final class RegistryClient implements AutoCloseable {
             throws IOException, InterruptedException, EndpointFailure {
         URI origin = uri;
         for (int hop = 0; ; hop++) {
-            dev.hako.image.PullTrace.mark("http-client-ready", uri);
             HttpClient client = clients.forTarget(ep, uri);
-            dev.hako.image.PullTrace.mark("http-client-built", uri);
             HttpRequest.Builder b = HttpRequest.newBuilder(uri)
                     .timeout(timeouts.responseHeaders())
                     .header("User-Agent", Http.USER_AGENT)
@@ -331,7 +329,6 @@ public final class RegistryClient implements AutoCloseable {
                 b.header("Authorization", authorization);
             }
             HttpResponse<InputStream> r = client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
-            dev.hako.image.PullTrace.mark("http-response", uri);
             if (!Http.isRedirect(r.statusCode())) {
                 return r;
             }
