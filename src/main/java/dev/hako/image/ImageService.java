@@ -83,6 +83,7 @@ public final class ImageService {
 
     /** Pulls {@code text} (a reference) and returns the image's ID. */
     public String pull(String text, RegistryAuth auth, PullListener listener) {
+        Sha256.prepare();
         ImageReference ref = ImageReference.parse(text, "image.image");
         long started = System.nanoTime();
         if (ref.digest() != null) {

@@ -90,16 +90,21 @@ final class LayerFetcher {
         }
         listener.onLayer(new LayerProgress(layer.digest(), layer.size(), 0, Phase.WAITING));
         downloads.acquire();
+        Permit permit = new Permit(downloads);
         try {
-            download(ref, auth, layer, listener, !haveSnapshot);
+            download(ref, auth, layer, listener, !haveSnapshot, permit);
         } finally {
-            downloads.release();
+            permit.release();
         }
         listener.onLayer(new LayerProgress(layer.digest(), layer.size(), layer.size(), Phase.DONE));
     }
 
-    private void download(ImageReference ref, RegistryAuth auth, Layer layer, PullListener listener, boolean unpack)
-            throws IOException {
+    /**
+     * @param permit released as soon as the body has been read: flushing the layer to disk needs no
+     *               connection, so the next layer's download overlaps with it
+     */
+    private void download(ImageReference ref, RegistryAuth auth, Layer layer, PullListener listener, boolean unpack,
+                          Permit permit) throws IOException {
         long started = System.nanoTime();
         Path prepared = unpack ? snapshots.prepare() : null;
         boolean committed = false;
@@ -110,6 +115,8 @@ final class LayerFetcher {
                 Tee tee = new Tee(new Progress(blob.body(), layer, listener), ingest);
                 UnpackResult result = unpack ? unpack(ref, layer, tee, prepared) : null;
                 tee.transferTo(OutputNowhere.INSTANCE); // whatever the decompressor did not need still counts for the digest
+                blob.close();
+                permit.release();
                 dev.hako.FaultPoints.reach("pull-mid-layer");
                 ingest.commit(layer.digest(), layer.size());
                 if (unpack) {
@@ -179,6 +186,23 @@ final class LayerFetcher {
             throw new HakoException(HakoException.Kind.DATA_LOSS, "layer " + layer.digest()
                     + ": the image config promises uncompressed content " + layer.diffId()
                     + " but the layer unpacks to " + result.diffId());
+        }
+    }
+
+    /** A download slot, given back once: when the body is read, or when the download ends otherwise. */
+    private static final class Permit {
+        private final Semaphore slots;
+        private boolean held = true;
+
+        Permit(Semaphore slots) {
+            this.slots = slots;
+        }
+
+        void release() {
+            if (held) {
+                held = false;
+                slots.release();
+            }
         }
     }
 

@@ -2,9 +2,9 @@ package dev.hako.snapshot;
 
 import dev.hako.error.HakoException;
 import dev.hako.image.Digest;
+import dev.hako.image.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
 
 /**
  * Counts and sha256-digests every byte read through it, skipped bytes included (a skip is a read
@@ -12,7 +12,7 @@ import java.security.MessageDigest;
  */
 final class DigestingInputStream extends InputStream {
     private final InputStream in;
-    private final MessageDigest sha256 = Digest.newSha256();
+    private final Sha256 sha256 = Sha256.create();
     private final long limit;
     private byte[] scratch;
     private long count;
@@ -82,7 +82,7 @@ final class DigestingInputStream extends InputStream {
     }
 
     Digest digest() {
-        return Digest.ofSha256(sha256);
+        return sha256.digest();
     }
 
     @Override

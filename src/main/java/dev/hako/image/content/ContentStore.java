@@ -2,6 +2,7 @@ package dev.hako.image.content;
 
 import dev.hako.error.HakoException;
 import dev.hako.image.Digest;
+import dev.hako.image.Sha256;
 import dev.hako.log.Log;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -183,7 +184,7 @@ public final class ContentStore {
     public final class Ingest extends OutputStream {
         private final Path tmp;
         private final FileChannel file;
-        private final MessageDigest sha256 = Digest.newSha256();
+        private final Sha256 sha256 = Sha256.create();
         private long written;
         private boolean done;
 
@@ -225,7 +226,7 @@ public final class ContentStore {
          * A mismatch deletes the temp file and fails with both digests (or sizes).
          */
         public void commit(Digest expected, long expectedSize) {
-            Digest actual = Digest.ofSha256(sha256);
+            Digest actual = sha256.digest();
             try {
                 if (expectedSize >= 0 && written != expectedSize) {
                     throw new HakoException(HakoException.Kind.DATA_LOSS, "blob " + expected + ": expected " + expectedSize
