@@ -40,6 +40,7 @@ public final class MetadataStore implements AutoCloseable {
             for (String suffix : new String[] {"-wal", "-shm", "-journal"}) {
                 dev.hako.sys.PrivateFiles.restrictExisting(file.resolveSibling(file.getFileName() + suffix));
             }
+            SqliteNativeLibrary.prepare(file.toAbsolutePath().getParent().resolve("lib"));
             Connection db = DriverManager.getConnection("jdbc:sqlite:" + file);
             try (Statement st = db.createStatement()) {
                 st.execute("PRAGMA journal_mode=WAL");

@@ -10,7 +10,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -18,9 +18,12 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -42,6 +45,9 @@ public final class StreamServer implements AutoCloseable {
     private final Semaphore sessions;
     // open connections, closed on shutdown so their sessions end and their processes are killed
     private final ChannelGroup connections = new DefaultChannelGroup("stream-connections", GlobalEventExecutor.INSTANCE);
+    private SslContext ssl;
+    private ServerSocketChannel bound; // bound at start; netty takes it over on the first connection
+    private boolean closed;
     private EventLoopGroup group;
     private Channel listener;
     private InetSocketAddress address;
@@ -58,21 +64,76 @@ public final class StreamServer implements AutoCloseable {
         this.sessions = new Semaphore(settings.maxSessions());
     }
 
+    /**
+     * Binds the address (a taken port or a bad certificate fails here, at daemon start) but leaves
+     * netty's event loops, HTTP codecs and their classes for the first connection: most nodes rarely
+     * exec, and the daemon starts sooner and stays smaller without them.
+     */
     public synchronized StreamServer start() throws IOException {
-        if (listener != null) {
+        if (bound != null) {
             throw new IllegalStateException("stream server already started");
         }
-        SslContext ssl = settings.tls() ? sslContext() : null;
+        ssl = settings.tls() ? sslContext() : null;
+        ServerSocketChannel channel = ServerSocketChannel.open();
+        try {
+            channel.bind(new InetSocketAddress(settings.address(), settings.port()), NetUtil.SOMAXCONN);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw new IOException("cannot listen on " + settings.address() + ":" + settings.port() + ": " + e.getMessage(), e);
+        }
+        bound = channel;
+        address = (InetSocketAddress) channel.getLocalAddress();
+        Thread.ofVirtual().name("stream-first-accept").start(this::awaitFirstConnection);
+        LOG.info("stream server listening", "address", address.getAddress().getHostAddress(), "port", address.getPort(),
+                "tls", settings.tls(), "max_sessions", settings.maxSessions());
+        return this;
+    }
+
+    /** Blocks for the first connection, then hands the listening socket and that connection to netty. */
+    private void awaitFirstConnection() {
+        SocketChannel first;
+        try {
+            first = bound.accept();
+        } catch (IOException e) {
+            return; // closed before anyone connected
+        }
+        try {
+            serve(first);
+        } catch (RuntimeException e) {
+            LOG.warn("cannot start serving streams", "error", e.getMessage());
+            closeQuietly(first);
+        }
+    }
+
+    private synchronized void serve(SocketChannel first) {
+        if (closed) {
+            closeQuietly(first);
+            return;
+        }
+        ServerBootstrap b = bootstrap();
+        ServerSocketChannel channel = bound;
+        listener = b.channelFactory(() -> new NioServerSocketChannel(channel)).register().syncUninterruptibly().channel();
+        // as if netty had accepted it itself: through the acceptor into a child pipeline
+        Channel parent = listener;
+        parent.eventLoop().execute(() -> {
+            parent.pipeline().fireChannelRead(new NioSocketChannel(parent, first));
+            parent.pipeline().fireChannelReadComplete();
+        });
+        LOG.debug("stream server started serving", "address", address);
+    }
+
+    /** Creates the event loops and the pipeline set-up for accepted connections. */
+    private ServerBootstrap bootstrap() {
         long idleMillis = settings.idleTimeout().toMillis();
         SessionLimits limits = new SessionLimits(sessions, settings.maxSessions());
         RequestDeadline.Pending pending = new RequestDeadline.Pending(settings.maxPendingConnections());
+        SslContext ssl = this.ssl;
         group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
-        ServerBootstrap b = new ServerBootstrap()
+        return new ServerBootstrap()
                 .group(group)
-                .channel(NioServerSocketChannel.class)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
+                .childHandler(new ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
                     @Override
-                    protected void initChannel(SocketChannel ch) {
+                    protected void initChannel(io.netty.channel.socket.SocketChannel ch) {
                         if (!pending.enter()) {
                             LOG.warn("stream connection refused: too many connections without a request yet",
                                     "max_pending_connections", pending.max());
@@ -92,20 +153,14 @@ public final class StreamServer implements AutoCloseable {
                         ch.pipeline().addLast("route", new RequestRouter(tokens, limits, backend));
                     }
                 });
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
         try {
-            listener = b.bind(settings.address(), settings.port()).sync().channel();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            throw new IOException("interrupted while binding the stream server");
-        } catch (Exception e) {
-            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-            throw new IOException("cannot listen on " + settings.address() + ":" + settings.port() + ": " + e.getMessage(), e);
+            c.close();
+        } catch (IOException ignored) {
+            // nothing left to do with it
         }
-        address = (InetSocketAddress) listener.localAddress();
-        LOG.info("stream server listening", "address", address.getAddress().getHostAddress(), "port", address.getPort(),
-                "tls", settings.tls(), "max_sessions", settings.maxSessions());
-        return this;
     }
 
     private SslContext sslContext() throws IOException {
@@ -162,11 +217,14 @@ public final class StreamServer implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        closed = true;
         if (listener != null) {
             listener.close().awaitUninterruptibly();
             connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
             listener = null;
+        } else if (bound != null) {
+            closeQuietly(bound); // never served: ends the first-connection wait
         }
     }
 
