@@ -5,6 +5,10 @@ import dev.hako.log.Log;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
+import io.grpc.HandlerRegistry;
+import io.grpc.ServerMethodDefinition;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -19,6 +23,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -40,40 +45,70 @@ final class CriSocketServer implements AutoCloseable {
     private final EventLoopGroup loops;
     private final ExecutorService calls;
     private final Server server;
+    private final LateRegistry registry;
 
-    private CriSocketServer(Path socket, EventLoopGroup loops, ExecutorService calls, Server server) {
+    private CriSocketServer(Path socket, EventLoopGroup loops, ExecutorService calls, Server server,
+                            LateRegistry registry) {
         this.socket = socket;
         this.loops = loops;
         this.calls = calls;
         this.server = server;
+        this.registry = registry;
     }
 
-    /** Replaces a stale socket file, binds, and restricts the socket to root (0660). */
-    static CriSocketServer start(Path socket, List<ServerServiceDefinition> services) throws StartupException {
+    /**
+     * Replaces a stale socket file and starts serving on a hidden path next to {@code socket}, with no
+     * services yet: netty and gRPC start on another thread while the daemon opens its store, and the
+     * kubelet cannot reach the socket before {@link #publish} has registered the services and renamed
+     * the socket into place (rename(2) is atomic, so a client sees either nothing or a ready server).
+     */
+    static CriSocketServer bind(Path socket) throws StartupException {
         removeStaleSocket(socket);
+        Path hidden = hiddenPath(socket);
+        try {
+            Files.deleteIfExists(hidden); // left by a daemon killed during start-up; we hold the socket lock
+        } catch (IOException e) {
+            throw new StartupException(StartupException.FAILURE, "cannot remove " + hidden + ": " + e.getMessage());
+        }
         // one I/O thread is plenty for a local socket: the calls themselves run on virtual threads
         EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+        LateRegistry registry = new LateRegistry();
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(hidden.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(loops)
                 .workerEventLoopGroup(loops)
                 .executor(calls)
+                .fallbackHandlerRegistry(registry)
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 // unix sockets have no keepalive; without this grpc logs an "unknown channel option" warning
                 .withChildOption(ChannelOption.SO_KEEPALIVE, null)
                 .intercept(new CallLog());
-        services.forEach(builder::addService);
         Server server;
         try {
             server = builder.build().start();
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+            Files.setPosixFilePermissions(hidden, PosixFilePermissions.fromString("rw-rw----"));
         } catch (IOException e) {
             loops.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             calls.shutdownNow();
             throw new StartupException(StartupException.FAILURE, "cannot serve on " + socket + ": " + e.getMessage());
         }
-        return new CriSocketServer(socket, loops, calls, server);
+        return new CriSocketServer(socket, loops, calls, server, registry);
+    }
+
+    /** Registers the CRI services and moves the socket to its configured path; from here calls arrive. */
+    void publish(List<ServerServiceDefinition> services) throws StartupException {
+        services.forEach(registry::add);
+        try {
+            Files.move(hiddenPath(socket), socket, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            close();
+            throw new StartupException(StartupException.FAILURE, "cannot serve on " + socket + ": " + e.getMessage());
+        }
+    }
+
+    private static Path hiddenPath(Path socket) {
+        return socket.resolveSibling("." + socket.getFileName() + ".starting");
     }
 
     /**
@@ -126,8 +161,23 @@ final class CriSocketServer implements AutoCloseable {
         loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
         try {
             Files.deleteIfExists(socket);
+            Files.deleteIfExists(hiddenPath(socket));
         } catch (IOException e) {
             LOG.warn("cannot remove socket", "socket", socket, "error", e.getMessage());
+        }
+    }
+
+    /** The services, filled in by {@link #publish} after the server is already listening on its hidden path. */
+    private static final class LateRegistry extends HandlerRegistry {
+        private final Map<String, ServerMethodDefinition<?, ?>> methods = new ConcurrentHashMap<>();
+
+        void add(ServerServiceDefinition service) {
+            service.getMethods().forEach(m -> methods.put(m.getMethodDescriptor().getFullMethodName(), m));
+        }
+
+        @Override
+        public ServerMethodDefinition<?, ?> lookupMethod(String methodName, String authority) {
+            return methods.get(methodName);
         }
     }
 }

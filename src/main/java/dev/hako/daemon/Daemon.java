@@ -49,24 +49,33 @@ public final class Daemon {
         createDirectory(config.socket().getParent());
         try (ExclusiveLock rootLock = ExclusiveLock.acquire(config.root().resolve("hako.lock"), "root " + config.root());
              ExclusiveLock socketLock = ExclusiveLock.acquire(lockFileFor(config.socket()), "socket " + config.socket());
+             PendingServer pending = PendingServer.bind(config.socket());
              MetadataStore store = openStore()) {
+            startupPhase("store", started);
             RuntimeHandlers handlers = new RuntimeHandlers(config.runtime());
             dev.hako.oci.HostCgroups.current(); // logs once what containers' resources will leave out
+            startupPhase("cgroups", started);
             Cni cni = new Cni(config.network(), config.state().resolve("cni"));
             NetworkState network = new NetworkState(store, cni);
             ImageService images = new ImageService(config, store);
             PodService pods = new PodService(config, store, handlers, cni);
             ContainerService containers = new ContainerService(config, store, pods, images, handlers);
+            startupPhase("services", started);
             pods.setContainerHook(containers);
             pods.recover();
+            startupPhase("pods_recovered", started);
             containers.recover();
+            startupPhase("containers_recovered", started);
             images.recover();
+            startupPhase("images_recovered", started);
             StatsService stats = new StatsService(config, containers, pods).start();
+            startupPhase("stats", started);
             ContainerStreams streams = new ContainerStreams(containers, pods, config.state(),
                     config.runtime().cgroupDriver() == dev.hako.config.CgroupDriver.SYSTEMD);
             StreamServer streamServer = startStreamServer(streams);
-            CriSocketServer server = CriSocketServer.start(config.socket(),
-                    CriServices.create(config, handlers, network, images, pods, containers, stats, streams, streamServer));
+            startupPhase("stream_server", started);
+            CriSocketServer server = pending.await();
+            server.publish(CriServices.create(config, handlers, network, images, pods, containers, stats, streams, streamServer));
             LOG.info("serving CRI", "socket", config.socket(), "version", BuildInfo.VERSION,
                     "root", config.root(), "state", config.state(),
                     "default_handler", handlers.defaultName(),
@@ -79,6 +88,11 @@ public final class Daemon {
             stats.close();
         }
         LOG.info("stopped");
+    }
+
+    /** One debug line per start-up step, so a slow start shows where its time went. */
+    private static void startupPhase(String step, long started) {
+        LOG.debug("start-up step done", "step", step, "elapsed_ms", (System.nanoTime() - started) / 1_000_000);
     }
 
     /** The exec/attach/port-forward server; a taken address or a bad certificate stops start-up. */

@@ -18,7 +18,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.NetUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -69,6 +68,18 @@ public final class StreamServer implements AutoCloseable {
      * netty's event loops, HTTP codecs and their classes for the first connection: most nodes rarely
      * exec, and the daemon starts sooner and stays smaller without them.
      */
+    /**
+     * The kernel's accept-queue limit, read here rather than through netty's NetUtil, whose class
+     * initialiser also enumerates every network interface (tens of ms at daemon start).
+     */
+    static int listenBacklog() {
+        try {
+            return Integer.parseInt(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/net/core/somaxconn")).trim());
+        } catch (IOException | NumberFormatException e) {
+            return 4096;
+        }
+    }
+
     public synchronized StreamServer start() throws IOException {
         if (bound != null) {
             throw new IllegalStateException("stream server already started");
@@ -76,7 +87,7 @@ public final class StreamServer implements AutoCloseable {
         ssl = settings.tls() ? sslContext() : null;
         ServerSocketChannel channel = ServerSocketChannel.open();
         try {
-            channel.bind(new InetSocketAddress(settings.address(), settings.port()), NetUtil.SOMAXCONN);
+            channel.bind(new InetSocketAddress(settings.address(), settings.port()), listenBacklog());
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw new IOException("cannot listen on " + settings.address() + ":" + settings.port() + ": " + e.getMessage(), e);
