@@ -16,8 +16,10 @@ import org.sqlite.util.LibraryLoaderUtil;
  * Left to itself, sqlite-jdbc copies the library out of the jar into /tmp on every start and then
  * compares the copy byte by byte in interpreted code (about 150 ms of the daemon's start on a
  * 2-vCPU machine), and a killed daemon leaves the copy behind. The cached file is named after the
- * CRC-32 of the jar's copy, so a different sqlite-jdbc gets a file of its own; it is written to a
- * temporary name and renamed, so a crash never leaves a half-written library under the final name.
+ * sqlite-jdbc version, so a different sqlite-jdbc gets a file of its own and a start finds its own
+ * without inflating the jar's copy (only a build without a version falls back to naming it after the
+ * copy's CRC-32); it is written to a temporary name, synced and renamed, so a crash never leaves a
+ * half-written library under the final name.
  */
 final class SqliteNativeLibrary {
     private static final Log LOG = Log.of("store");
@@ -36,21 +38,31 @@ final class SqliteNativeLibrary {
         prepared = true;
         String name = LibraryLoaderUtil.getNativeLibName();
         String resource = LibraryLoaderUtil.getNativeLibResourcePath() + "/" + name;
-        try (InputStream in = org.sqlite.JDBC.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                return; // no bundled library for this platform: sqlite-jdbc looks elsewhere
-            }
-            byte[] bytes = in.readAllBytes();
-            String cached = "sqlite-" + crc(bytes) + "-" + name;
-            Path file = dir.resolve(cached);
-            if (!sameContent(file, bytes)) {
-                PrivateFiles.directory(dir);
-                Path tmp = dir.resolve(cached + ".tmp");
-                Files.write(tmp, bytes, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                        StandardOpenOption.WRITE, StandardOpenOption.SYNC);
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("r-x------"));
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                LOG.info("extracted the SQLite native library", "file", file);
+        try {
+            String version = org.sqlite.SQLiteJDBCLoader.getVersion();
+            String cached = version == null || version.isBlank() || version.equals("unknown") ? null
+                    : "sqlite-" + version.strip() + "-" + name;
+            if (cached == null || !Files.isRegularFile(dir.resolve(cached), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                byte[] bytes;
+                try (InputStream in = org.sqlite.JDBC.class.getResourceAsStream(resource)) {
+                    if (in == null) {
+                        return; // no bundled library for this platform: sqlite-jdbc looks elsewhere
+                    }
+                    bytes = in.readAllBytes();
+                }
+                if (cached == null) {
+                    cached = "sqlite-" + crc(bytes) + "-" + name;
+                }
+                Path file = dir.resolve(cached);
+                if (!sameContent(file, bytes)) {
+                    PrivateFiles.directory(dir);
+                    Path tmp = dir.resolve(cached + ".tmp");
+                    Files.write(tmp, bytes, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                            StandardOpenOption.WRITE, StandardOpenOption.SYNC);
+                    Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("r-x------"));
+                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    LOG.info("extracted the SQLite native library", "file", file);
+                }
             }
             System.setProperty("org.sqlite.lib.path", dir.toString());
             System.setProperty("org.sqlite.lib.name", cached);
