@@ -47,10 +47,10 @@ import java.util.regex.Pattern;
  * {@code _OCI_SYNCPIPE=3 _OCI_STARTPIPE=4}. Hako makes two fifos in the bundle, opens them itself
  * (read-write and non-blocking: neither open waits, and they stay alive whatever conmon does) and
  * starts conmon with {@code posix_spawn} ({@link Spawn}), whose file actions open the fifos read-write
- * as the child's descriptors 3 and 4 and close every other descriptor above 2 — one exec, where
- * {@link ProcessBuilder} with a shell wrapper took three (~10 ms per create and per exec). One byte on the start fifo lets
- * conmon go on; its first process writes the daemon's pid ({@code -P}) and exits; the daemon (in its
- * own session, a child subreaper, outliving Hako) runs {@code runtime create} and writes
+ * as the child's descriptors 3 and 4 and close every descriptor above 4: one exec where
+ * {@link ProcessBuilder} and a shell wrapper took three (~4 ms per create and per exec). One byte on
+ * the start fifo lets conmon go on; its first process writes the daemon's pid ({@code -P}) and exits;
+ * the daemon (in its own session, a child subreaper, outliving Hako) runs {@code runtime create} and writes
  * {@code {"pid": N}} — or {@code {"pid": -1, "message": …}} — on the sync fifo. Hako holds the fifo's
  * write end too, so it never sees end-of-file: it polls with a deadline and watches conmon's pid.
  *
