@@ -5,7 +5,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -57,6 +61,57 @@ public final class Subprocess {
             throw new IOException("interrupted while running " + pb.command().getFirst(), e);
         }
         return new Outcome(p.exitValue(), text(out), text(err), false);
+    }
+
+    /**
+     * Like {@link #run}, but started with one exec ({@link Spawn}) where a ProcessBuilder costs two: for
+     * the helpers on a pod's start path (CNI plugins). stdin, stdout and stderr are files in the private
+     * directory {@code scratch}, removed afterwards, so no pipe has to be drained while the child runs.
+     * The child gets exactly {@code env} and the daemon's working directory.
+     *
+     * @throws IOException when it cannot start, or the waiting thread is interrupted (the process is killed)
+     */
+    public static Outcome spawn(List<String> argv, Map<String, String> env, byte[] stdin, Duration timeout, Path scratch)
+            throws IOException {
+        PrivateFiles.directory(scratch);
+        Path in = stdin == null ? null : Files.createTempFile(scratch, "in-", "");
+        Path out = Files.createTempFile(scratch, "out-", "");
+        Path err = Files.createTempFile(scratch, "err-", "");
+        SpawnedProcess p = null;
+        try {
+            if (in != null) {
+                Files.write(in, stdin);
+            }
+            p = new Spawn(argv).environment(env)
+                    .open(0, in == null ? Path.of("/dev/null") : in.toAbsolutePath(), ProcCalls.O_RDONLY, 0)
+                    .open(1, out.toAbsolutePath(), ProcCalls.O_WRONLY | Spawn.O_TRUNC, 0)
+                    .open(2, err.toAbsolutePath(), ProcCalls.O_WRONLY | Spawn.O_TRUNC, 0)
+                    .start();
+            Integer exit = p.waitFor(System.nanoTime() + timeout.toNanos());
+            if (exit == null) {
+                ProcessHandle.of(p.pid()).ifPresent(h -> h.descendants().forEach(ProcessHandle::destroyForcibly));
+                p.kill();
+                p.waitFor(System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+                return new Outcome(-1, capped(out), capped(err), true);
+            }
+            return new Outcome(exit, capped(out), capped(err), false);
+        } catch (InterruptedException e) {
+            p.kill();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while running " + argv.getFirst(), e);
+        } finally {
+            for (Path f : new Path[] {in, out, err}) {
+                if (f != null) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+    }
+
+    private static String capped(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return new String(in.readNBytes(MAX_CAPTURE), StandardCharsets.UTF_8);
+        }
     }
 
     private static String text(ByteArrayOutputStream b) {
