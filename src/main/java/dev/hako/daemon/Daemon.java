@@ -81,6 +81,7 @@ public final class Daemon {
                     "default_handler", handlers.defaultName(),
                     "startup_ms", (System.nanoTime() - started) / 1_000_000);
             probeHandlersInBackground(handlers);
+            images.prepareForPullsInBackground();
             awaitStop();
             LOG.info("stopping: no new calls, waiting for running ones", "grace_ms", SHUTDOWN_GRACE_MILLIS);
             server.shutdown(SHUTDOWN_GRACE_MILLIS);

@@ -51,12 +51,14 @@ public final class ImageService {
     /** Layers containers are running on: kept even when no image record claims them any more. */
     private volatile java.util.function.Supplier<java.util.Collection<Digest>> layersInUse = List::of;
 
+    private final RegistryClient registry;
+
     public ImageService(HakoConfig config, MetadataStore store) {
         this.root = config.root();
         this.content = new ContentStore(config.root());
         this.snapshots = new SnapshotStore(config.root());
         this.table = new ImageTable(store);
-        RegistryClient registry = new RegistryClient(config.image());
+        this.registry = new RegistryClient(config.image());
         this.layers = new LayerFetcher(content, snapshots, registry, config.image().maxConcurrentDownloads());
         this.puller = new Puller(content, registry, layers);
         this.pauseImage = ImageReference.parse(config.runtime().pauseImage(), "runtime.pause_image");
@@ -77,6 +79,22 @@ public final class ImageService {
             int collected = collectGarbage();
             if (collected > 0) {
                 LOG.info("removed content no image uses", "objects", collected);
+            }
+        });
+    }
+
+    /**
+     * Once the daemon serves: links libcrypto's SHA-256 and initialises the HTTP/TLS client code on a
+     * background thread, so the first pull after a start does not pay for them (~250 ms of a fresh
+     * JVM's time). A pull that comes sooner simply waits for the same initialisation, not twice.
+     */
+    public void prepareForPullsInBackground() {
+        Thread.ofPlatform().daemon().name("pull-prepare").start(() -> {
+            try {
+                Sha256.prepare();
+                registry.prepare();
+            } catch (RuntimeException e) {
+                LOG.debug("could not prepare for pulls ahead of time", "error", e.toString());
             }
         });
     }

@@ -97,6 +97,8 @@ public final class Cni {
                    Map<String, Object> raw) {}
 
     private final NetworkSettings settings;
+    /** Per-call directories for a plugin's stdin, stdout and stderr (dot names: never taken for a pod's cache). */
+    private static final String SCRATCH_PREFIX = ".exec-";
     private final Path cacheDir;
     private final Duration timeout;
     private final Object readinessLock = new Object();
@@ -111,6 +113,21 @@ public final class Cni {
         this.settings = settings;
         this.cacheDir = cacheDir;
         this.timeout = timeout;
+        removeScratchLeftovers();
+    }
+
+    /** Plugin I/O directories of calls a killed daemon never finished. */
+    private void removeScratchLeftovers() {
+        if (!Files.isDirectory(cacheDir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(cacheDir)) {
+            for (Path p : files.filter(f -> f.getFileName().toString().startsWith(SCRATCH_PREFIX)).toList()) {
+                dev.hako.sys.FileTrees.delete(p);
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot remove leftover CNI plugin files", "dir", cacheDir, "error", e.getMessage());
+        }
     }
 
     // ---------------------------------------------------------------- readiness
@@ -399,12 +416,18 @@ public final class Cni {
         String what = "CNI plugin " + type + " " + command + " (network " + conf.name() + ")";
         Subprocess.Outcome o;
         try {
-            // posix_spawn: a plugin start on every pod's path costs one exec, not ProcessBuilder's two
+            // posix_spawn: a plugin start on every pod's path costs one exec, not ProcessBuilder's two; its
+            // stdin/stdout/stderr files live in a directory of this call's own (a kill leaves it to the next start)
             if (!Files.isDirectory(cacheDir)) {
                 dev.hako.sys.PrivateFiles.directory(cacheDir);
             }
-            o = Subprocess.spawn(List.of(binary.toAbsolutePath().toString()), env,
-                    Json.write(stdin).getBytes(StandardCharsets.UTF_8), timeout, cacheDir.resolve(".exec"));
+            Path scratch = Files.createTempDirectory(cacheDir, SCRATCH_PREFIX);
+            try {
+                o = Subprocess.spawn(List.of(binary.toAbsolutePath().toString()), env,
+                        Json.write(stdin).getBytes(StandardCharsets.UTF_8), timeout, scratch);
+            } finally {
+                dev.hako.sys.FileTrees.delete(scratch);
+            }
         } catch (IOException e) {
             throw new HakoException(HakoException.Kind.INTERNAL, what + ": cannot run " + binary + ": " + e.getMessage(), e);
         }

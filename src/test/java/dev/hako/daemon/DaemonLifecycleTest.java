@@ -64,6 +64,26 @@ class DaemonLifecycleTest {
     }
 
     @Test
+    void socketAppearsOnlyWhenReadyAndTheHiddenStartupSocketIsGone() throws Exception {
+        Path dir = TempDirs.create("hako-hidden");
+        Path socket = dir.resolve("run/hako.sock");
+        Path hidden = socket.resolveSibling(".hako.sock.starting");
+        Files.createDirectories(socket.getParent());
+        // what a daemon killed while starting leaves behind: its hidden socket, bound and abandoned
+        try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            dead.bind(UnixDomainSocketAddress.of(hidden));
+        }
+        try (DaemonProcess d = DaemonProcess.withConfig(dir, "").start()) {
+            assertThat(d.runtime().version(VersionRequest.getDefaultInstance()).getRuntimeName()).isEqualTo("hako");
+            assertThat(hidden).doesNotExist();
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-rw----");
+            assertThat(d.stop()).isZero();
+            assertThat(socket).doesNotExist();
+            assertThat(hidden).doesNotExist();
+        }
+    }
+
+    @Test
     void somethingElseAtTheSocketPathIsLeftAlone() throws Exception {
         Path dir = TempDirs.create("hako-notsock");
         Path socket = dir.resolve("run/hako.sock");

@@ -145,6 +145,11 @@ public final class RegistryClient implements AutoCloseable {
     }
 
     /** The image settings this client was made with. */
+    /** Initialises the HTTP and TLS machinery ahead of the first request (see {@link HttpClients#prepare}). */
+    public void prepare() {
+        clients.prepare();
+    }
+
     public ImageSettings settings() {
         return settings;
     }
