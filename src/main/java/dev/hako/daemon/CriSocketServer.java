@@ -3,6 +3,7 @@ package dev.hako.daemon;
 import dev.hako.cri.CallLog;
 import dev.hako.log.Log;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.HandlerRegistry;
@@ -62,7 +63,7 @@ final class CriSocketServer implements AutoCloseable {
      * kubelet cannot reach the socket before {@link #publish} has registered the services and renamed
      * the socket into place (rename(2) is atomic, so a client sees either nothing or a ready server).
      */
-    static CriSocketServer bind(Path socket) throws StartupException {
+    static CriSocketServer bind(Path socket, ServerInterceptor afterStart) throws StartupException {
         removeStaleSocket(socket);
         Path hidden = hiddenPath(socket);
         try {
@@ -83,7 +84,8 @@ final class CriSocketServer implements AutoCloseable {
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 // unix sockets have no keepalive; without this grpc logs an "unknown channel option" warning
                 .withChildOption(ChannelOption.SO_KEEPALIVE, null)
-                .intercept(new CallLog());
+                .intercept(new CallLog())
+                .intercept(afterStart);
         Server server;
         try {
             server = builder.build().start();

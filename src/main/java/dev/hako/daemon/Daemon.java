@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import sun.misc.Signal;
 
@@ -42,6 +43,7 @@ public final class Daemon {
     /** Runs until a stop signal; returns normally after a clean shutdown. */
     public void run() throws StartupException {
         long started = System.nanoTime();
+        AfterStart afterStart = new AfterStart();
         FatalErrors.haltOnUncaught();
         installSignalHandlers();
         createDirectory(config.root());
@@ -49,7 +51,7 @@ public final class Daemon {
         createDirectory(config.socket().getParent());
         try (ExclusiveLock rootLock = ExclusiveLock.acquire(config.root().resolve("hako.lock"), "root " + config.root());
              ExclusiveLock socketLock = ExclusiveLock.acquire(lockFileFor(config.socket()), "socket " + config.socket());
-             PendingServer pending = PendingServer.bind(config.socket());
+             PendingServer pending = PendingServer.bind(config.socket(), afterStart);
              MetadataStore store = openStore()) {
             startupPhase("store", started);
             RuntimeHandlers handlers = new RuntimeHandlers(config.runtime());
@@ -80,8 +82,7 @@ public final class Daemon {
                     "root", config.root(), "state", config.state(),
                     "default_handler", handlers.defaultName(),
                     "startup_ms", (System.nanoTime() - started) / 1_000_000);
-            probeHandlersInBackground(handlers);
-            images.prepareForPullsInBackground();
+            afterStart.run(List.of(() -> logHandlerStatuses(handlers), images::prepareForPulls));
             awaitStop();
             LOG.info("stopping: no new calls, waiting for running ones", "grace_ms", SHUTDOWN_GRACE_MILLIS);
             server.shutdown(SHUTDOWN_GRACE_MILLIS);
@@ -108,18 +109,16 @@ public final class Daemon {
         }
     }
 
-    /** Probes every handler off the start-up path and logs each one's readiness. */
-    private static void probeHandlersInBackground(RuntimeHandlers handlers) {
-        Thread.ofVirtual().name("handler-probe").start(() -> {
-            for (RuntimeHandlers.HandlerStatus s : handlers.statuses()) {
-                if (s.readiness().ready()) {
-                    LOG.info("runtime handler ready", "handler", s.name(), "path", s.path());
-                } else {
-                    LOG.warn("runtime handler not ready", "handler", s.name(), "path", s.path(),
-                            "reason", s.readiness().reason(), "message", s.readiness().message());
-                }
+    /** Probes every runtime handler (each is probed once) and logs whether it is ready. */
+    private static void logHandlerStatuses(RuntimeHandlers handlers) {
+        for (RuntimeHandlers.HandlerStatus s : handlers.statuses()) {
+            if (s.readiness().ready()) {
+                LOG.info("runtime handler ready", "handler", s.name(), "path", s.path());
+            } else {
+                LOG.warn("runtime handler not ready", "handler", s.name(), "path", s.path(),
+                        "reason", s.readiness().reason(), "message", s.readiness().message());
             }
-        });
+        }
     }
 
     private MetadataStore openStore() throws StartupException {

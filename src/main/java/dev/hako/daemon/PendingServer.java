@@ -15,11 +15,11 @@ final class PendingServer implements AutoCloseable {
 
     private PendingServer() {}
 
-    static PendingServer bind(Path socket) {
+    static PendingServer bind(Path socket, io.grpc.ServerInterceptor afterStart) {
         PendingServer pending = new PendingServer();
         Thread.ofPlatform().name("cri-bind").daemon().start(() -> {
             try {
-                pending.binding.complete(CriSocketServer.bind(socket));
+                pending.binding.complete(CriSocketServer.bind(socket, afterStart));
             } catch (StartupException | RuntimeException e) {
                 pending.binding.completeExceptionally(e);
             }

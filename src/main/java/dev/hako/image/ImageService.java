@@ -84,19 +84,17 @@ public final class ImageService {
     }
 
     /**
-     * Once the daemon serves: links libcrypto's SHA-256 and initialises the HTTP/TLS client code on a
-     * background thread, so the first pull after a start does not pay for them (~250 ms of a fresh
-     * JVM's time). A pull that comes sooner simply waits for the same initialisation, not twice.
+     * Links libcrypto's SHA-256 and initialises the HTTP/TLS client code, so the first pull after a
+     * start does not pay for them (~250 ms of a fresh JVM's time); the daemon calls it in the background
+     * once it serves. A pull that comes sooner simply waits for the same initialisation, not twice.
      */
-    public void prepareForPullsInBackground() {
-        Thread.ofPlatform().daemon().name("pull-prepare").start(() -> {
-            try {
-                Sha256.prepare();
-                registry.prepare();
-            } catch (RuntimeException e) {
-                LOG.debug("could not prepare for pulls ahead of time", "error", e.toString());
-            }
-        });
+    public void prepareForPulls() {
+        try {
+            Sha256.prepare();
+            registry.prepare();
+        } catch (RuntimeException e) {
+            LOG.debug("could not prepare for pulls ahead of time", "error", e.toString());
+        }
     }
 
     /** Pulls {@code text} (a reference) and returns the image's ID. */
