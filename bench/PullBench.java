@@ -1,7 +1,7 @@
 import dev.hako.cri.v1.ImageSpec;
 import dev.hako.cri.v1.PullImageRequest;
 import dev.hako.cri.v1.RemoveImageRequest;
-import dev.hako.image.Digest;
+import dev.hako.image.spec.Digest;
 import dev.hako.testing.DaemonProcess;
 import dev.hako.testing.image.Push;
 import dev.hako.testing.image.TarBuilder;

@@ -1,5 +1,6 @@
 package dev.hako.image;
 
+import dev.hako.image.spec.Digest;
 import java.time.Instant;
 import java.util.List;
 

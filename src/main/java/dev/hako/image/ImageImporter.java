@@ -1,5 +1,14 @@
 package dev.hako.image;
 
+import dev.hako.image.spec.Descriptor;
+import dev.hako.image.spec.Digest;
+import dev.hako.image.spec.ImageReference;
+import dev.hako.image.spec.MediaTypes;
+import dev.hako.image.spec.Platform;
+import dev.hako.image.spec.ImageConfig;
+import dev.hako.image.spec.ImageManifest;
+import dev.hako.image.spec.ImageIndex;
+import dev.hako.image.spec.JsonFields;
 import dev.hako.error.HakoException;
 import dev.hako.json.Json;
 import dev.hako.log.Log;

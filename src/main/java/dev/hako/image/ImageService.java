@@ -1,5 +1,9 @@
 package dev.hako.image;
 
+import dev.hako.image.spec.Digest;
+import dev.hako.image.spec.ImageReference;
+import dev.hako.image.spec.Sha256;
+import dev.hako.image.spec.ImageConfig;
 import dev.hako.config.HakoConfig;
 import dev.hako.error.HakoException;
 import dev.hako.image.content.ContentStore;

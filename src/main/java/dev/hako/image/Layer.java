@@ -1,5 +1,7 @@
 package dev.hako.image;
 
+import dev.hako.image.spec.Digest;
+import dev.hako.image.spec.JsonFields;
 import dev.hako.json.Json;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,5 +1,8 @@
 package dev.hako.image;
 
+import dev.hako.image.spec.Digest;
+import dev.hako.image.spec.ImageReference;
+import dev.hako.image.spec.MediaTypes;
 import dev.hako.error.HakoException;
 import dev.hako.image.PullListener.LayerProgress;
 import dev.hako.image.PullListener.Phase;

@@ -1,5 +1,6 @@
 package dev.hako.image;
 
+import dev.hako.image.spec.Digest;
 /** Progress of a pull, per layer; called from the threads doing the work, so implementations must be thread-safe. */
 @FunctionalInterface
 public interface PullListener {

@@ -960,7 +960,7 @@ public final class SpecGenerator {
 
     /** The parts of the image config a container spec uses. */
     private record ImageParts(List<String> entrypoint, List<String> cmd, List<String> env, String workingDir, String user) {
-        static ImageParts of(dev.hako.image.ImageConfig image) {
+        static ImageParts of(dev.hako.image.spec.ImageConfig image) {
             if (image == null) {
                 return new ImageParts(List.of(), List.of(), List.of(), "", "");
             }

@@ -2,7 +2,7 @@ package dev.hako.oci;
 
 import dev.hako.config.CgroupDriver;
 import dev.hako.cri.v1.ContainerConfig;
-import dev.hako.image.ImageConfig;
+import dev.hako.image.spec.ImageConfig;
 import java.nio.file.Path;
 
 /**

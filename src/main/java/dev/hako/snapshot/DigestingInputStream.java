@@ -1,8 +1,8 @@
 package dev.hako.snapshot;
 
 import dev.hako.error.HakoException;
-import dev.hako.image.Digest;
-import dev.hako.image.Sha256;
+import dev.hako.image.spec.Digest;
+import dev.hako.image.spec.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 

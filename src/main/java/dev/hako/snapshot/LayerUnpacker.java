@@ -3,7 +3,7 @@ package dev.hako.snapshot;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
 import dev.hako.error.HakoException;
-import dev.hako.image.MediaTypes;
+import dev.hako.image.spec.MediaTypes;
 import dev.hako.sys.Errno;
 import dev.hako.sys.ErrnoException;
 import dev.hako.sys.FileCalls;

@@ -3,7 +3,7 @@ package dev.hako.snapshot;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 
 import dev.hako.error.HakoException;
-import dev.hako.image.Digest;
+import dev.hako.image.spec.Digest;
 import dev.hako.sys.FileCalls;
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -1,6 +1,6 @@
 package dev.hako.snapshot;
 
-import dev.hako.image.Digest;
+import dev.hako.image.spec.Digest;
 
 /**
  * What unpacking one layer found: the diffID (sha256 of the uncompressed tar, to check against the

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hako.error.HakoException;
-import dev.hako.image.Digest;
-import dev.hako.image.MediaTypes.Compression;
+import dev.hako.image.spec.Digest;
+import dev.hako.image.spec.MediaTypes.Compression;
 import dev.hako.snapshot.LayerUnpacker;
 import dev.hako.snapshot.SnapshotStore;
 import dev.hako.sys.FileTrees;

@@ -1,5 +1,8 @@
 package dev.hako.image;
 
+import dev.hako.image.spec.Digest;
+import dev.hako.image.spec.MediaTypes;
+import dev.hako.image.spec.Platform;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -64,31 +67,31 @@ class HostileRegistryPullTest {
 
         byte[] endlessConfig = config(zeroDigest());
         String endlessManifest = manifest(endlessConfig, "application/vnd.oci.image.layer.v1.tar", DECLARED, zeroDigest());
-        registry.manifest("test/endless", "1", dev.hako.image.MediaTypes.OCI_MANIFEST, endlessManifest.getBytes(StandardCharsets.UTF_8));
+        registry.manifest("test/endless", "1", dev.hako.image.spec.MediaTypes.OCI_MANIFEST, endlessManifest.getBytes(StandardCharsets.UTF_8));
         registry.blob("test/endless", endlessConfig);
         registry.blob("test/endless", Digest.parse(zeroDigest(), "d"), (q, r) -> endless(r.head(200,
                 "Content-Type", "application/octet-stream")));
 
-        registry.manifest("test/biglength", "1", dev.hako.image.MediaTypes.OCI_MANIFEST, endlessManifest.getBytes(StandardCharsets.UTF_8));
+        registry.manifest("test/biglength", "1", dev.hako.image.spec.MediaTypes.OCI_MANIFEST, endlessManifest.getBytes(StandardCharsets.UTF_8));
         registry.blob("test/biglength", endlessConfig);
         registry.blob("test/biglength", Digest.parse(zeroDigest(), "d"), (q, r) -> endless(r.head(200,
                 "Content-Type", "application/octet-stream", "Content-Length", Long.toString(10L << 30))));
 
         Bomb bomb = bomb();
         byte[] bombConfig = config(bomb.diffId);
-        serve("test/bomb", manifest(bombConfig, dev.hako.image.MediaTypes.OCI_LAYER_GZIP, bomb.blob.length,
+        serve("test/bomb", manifest(bombConfig, dev.hako.image.spec.MediaTypes.OCI_LAYER_GZIP, bomb.blob.length,
                 Digest.sha256(bomb.blob).toString()).getBytes(StandardCharsets.UTF_8), bombConfig, bomb.blob);
 
         byte[] noise = new byte[3000];
         new java.util.Random(13).nextBytes(noise); // incompressible: the gzip'd layer stays ~3 KB, ~25 min at 2 bytes/s
         TestImage slow = TestImage.builder().layer(new TarBuilder().file("slow", noise, 0644)).build();
         byte[] slowLayer = slow.layerBlobs.getFirst();
-        registry.manifest("test/trickle", "1", dev.hako.image.MediaTypes.OCI_MANIFEST, slow.manifest);
+        registry.manifest("test/trickle", "1", dev.hako.image.spec.MediaTypes.OCI_MANIFEST, slow.manifest);
         registry.blob("test/trickle", slow.config);
         registry.blob("test/trickle", Digest.sha256(slowLayer), (q, r) -> trickle(r, slowLayer));
 
         TestImage slowConfig = TestImage.builder().layer(new TarBuilder().file("slow-config", "y")).build();
-        registry.manifest("test/tricklecfg", "1", dev.hako.image.MediaTypes.OCI_MANIFEST, slowConfig.manifest);
+        registry.manifest("test/tricklecfg", "1", dev.hako.image.spec.MediaTypes.OCI_MANIFEST, slowConfig.manifest);
         registry.blob("test/tricklecfg", Digest.sha256(slowConfig.config), (q, r) -> trickle(r, slowConfig.config));
         registry.blob("test/tricklecfg", slowConfig.layerBlobs.getFirst());
 
@@ -197,7 +200,7 @@ class HostileRegistryPullTest {
     }
 
     private static void serve(String repo, byte[] manifest, byte[] config, byte[] layer) {
-        registry.manifest(repo, "1", dev.hako.image.MediaTypes.OCI_MANIFEST, manifest);
+        registry.manifest(repo, "1", dev.hako.image.spec.MediaTypes.OCI_MANIFEST, manifest);
         registry.blob(repo, config);
         registry.blob(repo, layer);
     }
@@ -277,8 +280,8 @@ class HostileRegistryPullTest {
     private static String manifest(byte[] config, String layerType, long layerSize, String layerDigest) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("schemaVersion", 2);
-        m.put("mediaType", dev.hako.image.MediaTypes.OCI_MANIFEST);
-        m.put("config", Map.of("mediaType", dev.hako.image.MediaTypes.OCI_CONFIG, "digest",
+        m.put("mediaType", dev.hako.image.spec.MediaTypes.OCI_MANIFEST);
+        m.put("config", Map.of("mediaType", dev.hako.image.spec.MediaTypes.OCI_CONFIG, "digest",
                 Digest.sha256(config).toString(), "size", config.length));
         m.put("layers", List.of(Map.of("mediaType", layerType, "digest", layerDigest, "size", layerSize)));
         return Json.write(m);

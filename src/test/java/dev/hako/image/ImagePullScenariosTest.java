@@ -1,5 +1,6 @@
 package dev.hako.image;
 
+import dev.hako.image.spec.Digest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

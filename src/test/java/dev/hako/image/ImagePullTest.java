@@ -1,5 +1,7 @@
 package dev.hako.image;
 
+import dev.hako.image.spec.Digest;
+import dev.hako.image.spec.Platform;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -17,7 +17,7 @@ import dev.hako.cri.v1.LinuxContainerSecurityContext;
 import dev.hako.cri.v1.Mount;
 import dev.hako.cri.v1.MountPropagation;
 import dev.hako.error.HakoException;
-import dev.hako.image.ImageConfig;
+import dev.hako.image.spec.ImageConfig;
 import dev.hako.json.Json;
 import dev.hako.testing.TempDirs;
 import java.io.IOException;

@@ -3,7 +3,7 @@ package dev.hako.oci;
 import dev.hako.config.CgroupDriver;
 import dev.hako.cri.v1.ContainerConfig;
 import dev.hako.cri.v1.ContainerMetadata;
-import dev.hako.image.ImageConfig;
+import dev.hako.image.spec.ImageConfig;
 import dev.hako.json.Json;
 import java.io.IOException;
 import java.nio.file.Files;

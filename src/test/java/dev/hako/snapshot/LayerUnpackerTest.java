@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hako.error.HakoException;
-import dev.hako.image.Digest;
-import dev.hako.image.MediaTypes.Compression;
+import dev.hako.image.spec.Digest;
+import dev.hako.image.spec.MediaTypes.Compression;
 import dev.hako.sys.FileCalls;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -3,8 +3,8 @@ package dev.hako.snapshot;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.hako.image.Digest;
-import dev.hako.image.MediaTypes.Compression;
+import dev.hako.image.spec.Digest;
+import dev.hako.image.spec.MediaTypes.Compression;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

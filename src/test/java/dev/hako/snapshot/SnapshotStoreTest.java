@@ -4,8 +4,8 @@ import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.hako.image.Digest;
-import dev.hako.image.MediaTypes.Compression;
+import dev.hako.image.spec.Digest;
+import dev.hako.image.spec.MediaTypes.Compression;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package dev.hako.image.registry;
 
 import dev.hako.error.HakoException;
 import dev.hako.error.HakoException.Kind;
-import dev.hako.image.Digest;
+import dev.hako.image.spec.Digest;
 import dev.hako.json.Json;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package dev.hako.image.registry;
 
-import dev.hako.image.ImageReference;
+import dev.hako.image.spec.ImageReference;
 import java.net.URI;
 import java.nio.file.Path;
 

@@ -1,6 +1,6 @@
 package dev.hako.image.registry;
 
-import dev.hako.image.Digest;
+import dev.hako.image.spec.Digest;
 
 /**
  * A manifest (or index) as a registry served it.

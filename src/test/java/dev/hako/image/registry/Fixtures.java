@@ -2,7 +2,7 @@ package dev.hako.image.registry;
 
 import dev.hako.config.ImageSettings;
 import dev.hako.config.RegistryConfig;
-import dev.hako.image.ImageReference;
+import dev.hako.image.spec.ImageReference;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hako.error.HakoException;
 import dev.hako.error.HakoException.Kind;
-import dev.hako.image.ImageReference;
+import dev.hako.image.spec.ImageReference;
 import dev.hako.testing.registry.RegistryPusher;
 import dev.hako.testing.registry.RegistryServer;
 import dev.hako.testing.registry.PushedIndex;

@@ -11,9 +11,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hako.error.HakoException;
 import dev.hako.error.HakoException.Kind;
-import dev.hako.image.Digest;
-import dev.hako.image.ImageReference;
-import dev.hako.image.MediaTypes;
+import dev.hako.image.spec.Digest;
+import dev.hako.image.spec.ImageReference;
+import dev.hako.image.spec.MediaTypes;
 import dev.hako.testing.registry.HostileRegistry;
 import dev.hako.testing.registry.PushedIndex;
 import dev.hako.testing.registry.RegistryFront;

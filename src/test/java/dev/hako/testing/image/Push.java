@@ -1,7 +1,7 @@
 package dev.hako.testing.image;
 
-import dev.hako.image.Digest;
-import dev.hako.image.MediaTypes;
+import dev.hako.image.spec.Digest;
+import dev.hako.image.spec.MediaTypes;
 import dev.hako.testing.registry.RegistryPusher;
 
 /** Pushes {@link TestImage}s with the test harness's pusher. */

@@ -1,7 +1,7 @@
 package dev.hako.testing.image;
 
-import dev.hako.image.Digest;
-import dev.hako.image.MediaTypes;
+import dev.hako.image.spec.Digest;
+import dev.hako.image.spec.MediaTypes;
 import dev.hako.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -65,7 +65,7 @@ public final class TestImage {
     public static final class Builder {
         private final List<byte[]> tars = new ArrayList<>();
         private String user = "";
-        private String architecture = dev.hako.image.Platform.HOST.architecture();
+        private String architecture = dev.hako.image.spec.Platform.HOST.architecture();
 
         public Builder layer(TarBuilder tar) {
             tars.add(tar.build());

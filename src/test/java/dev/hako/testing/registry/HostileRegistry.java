@@ -1,6 +1,6 @@
 package dev.hako.testing.registry;
 
-import dev.hako.image.Digest;
+import dev.hako.image.spec.Digest;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

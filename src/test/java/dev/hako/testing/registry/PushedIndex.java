@@ -1,7 +1,7 @@
 package dev.hako.testing.registry;
 
-import dev.hako.image.Digest;
-import dev.hako.image.MediaTypes;
+import dev.hako.image.spec.Digest;
+import dev.hako.image.spec.MediaTypes;
 import dev.hako.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

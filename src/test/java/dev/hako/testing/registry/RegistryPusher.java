@@ -1,6 +1,6 @@
 package dev.hako.testing.registry;
 
-import dev.hako.image.Digest;
+import dev.hako.image.spec.Digest;
 import dev.hako.json.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package dev.hako.image;
+package dev.hako.image.spec;
 
 import java.util.ArrayList;
 import java.util.List;

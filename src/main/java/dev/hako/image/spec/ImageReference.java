@@ -1,4 +1,4 @@
-package dev.hako.image;
+package dev.hako.image.spec;
 
 import dev.hako.error.HakoException;
 import java.util.regex.Pattern;

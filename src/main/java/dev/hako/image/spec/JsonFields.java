@@ -1,4 +1,4 @@
-package dev.hako.image;
+package dev.hako.image.spec;
 
 import dev.hako.error.HakoException;
 import dev.hako.json.Json;
@@ -10,7 +10,7 @@ import java.util.Map;
  * Typed reads from image documents (manifests, indexes, configs) that come from registries or tar
  * files: anything malformed is the source's fault, reported as DATA_LOSS naming the document.
  */
-final class JsonFields {
+public final class JsonFields {
     private final Map<String, Object> map;
     private final String where;
 
@@ -19,7 +19,7 @@ final class JsonFields {
         this.where = where;
     }
 
-    static JsonFields parse(byte[] json, String where) {
+    public static JsonFields parse(byte[] json, String where) {
         try {
             return new JsonFields(Json.parseObject(new String(json, StandardCharsets.UTF_8)), where);
         } catch (IllegalArgumentException e) {
@@ -28,22 +28,22 @@ final class JsonFields {
     }
 
     @SuppressWarnings("unchecked")
-    static JsonFields of(Object value, String where) {
+    public static JsonFields of(Object value, String where) {
         if (value instanceof Map<?, ?> m) {
             return new JsonFields((Map<String, Object>) m, where);
         }
         throw bad(where, "expected an object");
     }
 
-    Map<String, Object> raw() {
+    public Map<String, Object> raw() {
         return map;
     }
 
-    String where() {
+    public String where() {
         return where;
     }
 
-    String string(String key, String def) {
+    public String string(String key, String def) {
         Object v = map.get(key);
         if (v == null) {
             return def;
@@ -54,7 +54,7 @@ final class JsonFields {
         throw bad(where + "." + key, "expected a string");
     }
 
-    long number(String key, long def) {
+    public long number(String key, long def) {
         Object v = map.get(key);
         if (v == null) {
             return def;
@@ -65,12 +65,12 @@ final class JsonFields {
         throw bad(where + "." + key, "expected an integer");
     }
 
-    JsonFields object(String key) {
+    public JsonFields object(String key) {
         Object v = map.get(key);
         return v == null ? null : of(v, where + "." + key);
     }
 
-    List<Object> list(String key) {
+    public List<Object> list(String key) {
         Object v = map.get(key);
         if (v == null) {
             return List.of();
@@ -83,7 +83,7 @@ final class JsonFields {
         throw bad(where + "." + key, "expected an array");
     }
 
-    static HakoException bad(String where, String why) {
+    public static HakoException bad(String where, String why) {
         return new HakoException(HakoException.Kind.DATA_LOSS, where + ": " + why);
     }
 }

@@ -1,4 +1,4 @@
-package dev.hako.image;
+package dev.hako.image.spec;
 
 /**
  * An OCI content descriptor: what a manifest or index says about a blob it references.
@@ -7,7 +7,7 @@ package dev.hako.image;
  */
 public record Descriptor(String mediaType, Digest digest, long size, Platform platform) {
 
-    static Descriptor parse(JsonFields f) {
+    public static Descriptor parse(JsonFields f) {
         String mediaType = f.string("mediaType", "");
         Digest digest = Digest.parseRemote(f.string("digest", null), f.where() + ".digest");
         long size = f.number("size", -1);

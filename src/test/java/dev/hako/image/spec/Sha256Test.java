@@ -1,4 +1,4 @@
-package dev.hako.image;
+package dev.hako.image.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
