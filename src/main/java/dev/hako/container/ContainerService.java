@@ -385,7 +385,7 @@ public final class ContainerService implements PodService.ContainerHook {
 
     // ---- exec / logs -----------------------------------------------------------------------
 
-    public Conmon.ExecResult execSync(String id, List<String> cmd, long timeoutSeconds) {
+    public ExecOutcome execSync(String id, List<String> cmd, long timeoutSeconds) {
         Container c = get(id);
         if (c.state() != Container.State.RUNNING) {
             throw HakoException.failedPrecondition("container " + id + " is not running");
@@ -402,7 +402,7 @@ public final class ContainerService implements PodService.ContainerHook {
             throw new HakoException(HakoException.Kind.DEADLINE_EXCEEDED, "command " + cmd + " in container " + id
                     + " timed out after " + timeoutSeconds + " s and was killed");
         }
-        return result;
+        return new ExecOutcome(result.exitCode(), result.stdout(), result.stderr());
     }
 
     public void reopenLog(String id) {

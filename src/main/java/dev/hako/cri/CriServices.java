@@ -5,8 +5,6 @@ import dev.hako.config.HakoConfig;
 import dev.hako.container.ContainerService;
 import dev.hako.container.ContainerStreams;
 import dev.hako.pod.PodService;
-import dev.hako.cri.v1.ImageServiceGrpc;
-import dev.hako.cri.v1.RuntimeServiceGrpc;
 import dev.hako.image.ImageService;
 import dev.hako.network.NetworkState;
 import dev.hako.oci.RuntimeHandlers;
@@ -15,7 +13,10 @@ import dev.hako.stream.StreamServer;
 import io.grpc.ServerServiceDefinition;
 import java.util.List;
 
-/** The CRI's RuntimeService and ImageService, assembled from their RPC groups, and Hako's admin service. */
+/**
+ * The CRI's RuntimeService ({@link CriRuntimeService}) and ImageService ({@link CriImageService}), and
+ * Hako's admin service. Each CRI RPC is answered by the class named after it, e.g. {@link ExecSyncRpc}.
+ */
 public final class CriServices {
     private CriServices() {}
 
@@ -23,18 +24,13 @@ public final class CriServices {
                                                        ImageService images, PodService pods, ContainerService containers,
                                                        StatsService stats, ContainerStreams streams,
                                                        StreamServer streamServer) {
-        RpcBinder runtime = new RpcBinder(RuntimeServiceGrpc.getServiceDescriptor());
-        new RuntimeInfoRpcs(config, handlers, network).bind(runtime);
-        new PodRpcs(pods).bind(runtime);
-        new ContainerRpcs(containers).bind(runtime);
-        new StatsRpcs(stats, config.root()).bind(runtime);
-        new StreamingRpcs(streams, streamServer, pods).bind(runtime);
-        RpcBinder image = new RpcBinder(ImageServiceGrpc.getServiceDescriptor());
-        new ImageRpcs(images).bind(image);
+        ServerServiceDefinition runtime = CriRuntimeService.create(config, handlers, network, pods, containers, stats,
+                streams, streamServer);
+        ServerServiceDefinition image = CriImageService.create(images);
         RpcBinder admin = new RpcBinder(AdminGrpc.getServiceDescriptor());
         new AdminRpcs(images).bind(admin);
         // requests are decoded and size-checked by Hako, so undecodable ones get INVALID_ARGUMENT too
-        return List.of(RequestDecoding.wrap(runtime.build()), RequestDecoding.wrap(image.build()),
+        return List.of(RequestDecoding.wrap(runtime), RequestDecoding.wrap(image),
                 RequestDecoding.wrap(admin.build()));
     }
 }

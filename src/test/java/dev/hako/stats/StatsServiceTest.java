@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hako.container.Container;
-import dev.hako.cri.StatsRpcs;
+import dev.hako.cri.ContainerStatsRpc;
+import dev.hako.cri.ListContainerStatsRpc;
+import dev.hako.cri.ListMetricDescriptorsRpc;
+import dev.hako.cri.ListPodSandboxMetricsRpc;
+import dev.hako.cri.ListPodSandboxStatsRpc;
+import dev.hako.cri.PodSandboxStatsRpc;
 import dev.hako.cri.v1.ContainerConfig;
 import dev.hako.cri.v1.ContainerMetadata;
 import dev.hako.cri.v1.ContainerMetrics;
@@ -115,9 +120,15 @@ class StatsServiceTest {
             walk.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(tmp)).forEach(p -> p.toFile().delete());
         }
         int before = sourceCalls.get();
-        StatsRpcs rpcs = new StatsRpcs(stats, Path.of("/var/lib/hako"));
+        Path root = Path.of("/var/lib/hako");
+        ContainerStatsRpc containerStatsRpc = new ContainerStatsRpc(stats, root);
+        ListContainerStatsRpc listContainerStatsRpc = new ListContainerStatsRpc(stats, root);
+        PodSandboxStatsRpc podSandboxStatsRpc = new PodSandboxStatsRpc(stats, root);
+        ListPodSandboxStatsRpc listPodSandboxStatsRpc = new ListPodSandboxStatsRpc(stats, root);
+        ListMetricDescriptorsRpc listMetricDescriptorsRpc = new ListMetricDescriptorsRpc();
+        ListPodSandboxMetricsRpc listPodSandboxMetricsRpc = new ListPodSandboxMetricsRpc(stats);
 
-        ContainerStats a = rpcs.containerStats(ContainerStatsRequest.newBuilder().setContainerId("a").build()).getStats();
+        ContainerStats a = containerStatsRpc.containerStats(ContainerStatsRequest.newBuilder().setContainerId("a").build()).getStats();
         assertThat(a.getCpu().getUsageCoreNanoSeconds().getValue()).isEqualTo(101_000_000);
         assertThat(a.getCpu().getUsageNanoCores().getValue()).isPositive();
         assertThat(a.getMemory().getWorkingSetBytes().getValue()).isEqualTo(100_000 - 1024);
@@ -125,13 +136,13 @@ class StatsServiceTest {
         assertThat(a.getWritableLayer().getInodesUsed().getValue()).isEqualTo(3); // upper, etc, file
         assertThat(a.getWritableLayer().getFsId().getMountpoint()).isEqualTo("/var/lib/hako");
 
-        assertThat(rpcs.listContainerStats(ListContainerStatsRequest.getDefaultInstance()).getStatsList()).hasSize(3);
-        assertThat(ids(rpcs.listContainerStats(ListContainerStatsRequest.newBuilder().setFilter(ContainerStatsFilter
+        assertThat(listContainerStatsRpc.listContainerStats(ListContainerStatsRequest.getDefaultInstance()).getStatsList()).hasSize(3);
+        assertThat(ids(listContainerStatsRpc.listContainerStats(ListContainerStatsRequest.newBuilder().setFilter(ContainerStatsFilter
                 .newBuilder().setPodSandboxId("p1")).build()).getStatsList())).containsExactly("a", "b");
-        assertThat(ids(rpcs.listContainerStats(ListContainerStatsRequest.newBuilder().setFilter(ContainerStatsFilter
+        assertThat(ids(listContainerStatsRpc.listContainerStats(ListContainerStatsRequest.newBuilder().setFilter(ContainerStatsFilter
                 .newBuilder().putLabelSelector("app", "y")).build()).getStatsList())).containsExactly("b");
 
-        PodSandboxStats p1 = rpcs.podSandboxStats(PodSandboxStatsRequest.newBuilder().setPodSandboxId("p1").build())
+        PodSandboxStats p1 = podSandboxStatsRpc.podSandboxStats(PodSandboxStatsRequest.newBuilder().setPodSandboxId("p1").build())
                 .getStats();
         assertThat(p1.getLinux().getCpu().getUsageCoreNanoSeconds().getValue()).isEqualTo(103_000_000);
         assertThat(p1.getLinux().getMemory().getUsageBytes().getValue()).isEqualTo(300_000);
@@ -139,13 +150,13 @@ class StatsServiceTest {
         assertThat(p1.getLinux().getContainersList()).hasSize(2);
         assertThat(p1.getLinux().getNetwork().getDefaultInterface().getRxBytes().getValue()).isEqualTo(5000);
         assertThat(p1.getLinux().getNetwork().getDefaultInterface().getTxErrors().getValue()).isEqualTo(1);
-        assertThat(rpcs.listPodSandboxStats(ListPodSandboxStatsRequest.getDefaultInstance()).getStatsList()).hasSize(2);
+        assertThat(listPodSandboxStatsRpc.listPodSandboxStats(ListPodSandboxStatsRequest.getDefaultInstance()).getStatsList()).hasSize(2);
 
-        assertThat(rpcs.listMetricDescriptors(ListMetricDescriptorsRequest.getDefaultInstance()).getDescriptorsList())
+        assertThat(listMetricDescriptorsRpc.listMetricDescriptors(ListMetricDescriptorsRequest.getDefaultInstance()).getDescriptorsList())
                 .extracting(MetricDescriptor::getName)
                 .contains("container_cpu_usage_seconds_total", "container_memory_working_set_bytes",
                         "container_network_receive_bytes_total");
-        PodSandboxMetrics m1 = rpcs.listPodSandboxMetrics(ListPodSandboxMetricsRequest.getDefaultInstance())
+        PodSandboxMetrics m1 = listPodSandboxMetricsRpc.listPodSandboxMetrics(ListPodSandboxMetricsRequest.getDefaultInstance())
                 .getPodMetricsList().stream().filter(m -> m.getPodSandboxId().equals("p1")).findFirst().orElseThrow();
         assertThat(m1.getMetricsList()).anySatisfy(m -> {
             assertThat(m.getName()).isEqualTo("container_network_receive_bytes_total");

@@ -1,0 +1,66 @@
+package dev.hako.cri;
+
+import dev.hako.cri.v1.LinuxPodSandboxStatus;
+import dev.hako.cri.v1.Namespace;
+import dev.hako.cri.v1.PodSandboxNetworkStatus;
+import dev.hako.cri.v1.PodSandboxStatus;
+import dev.hako.cri.v1.PodSandboxStatusRequest;
+import dev.hako.cri.v1.PodSandboxStatusResponse;
+import dev.hako.json.Json;
+import dev.hako.pod.Pod;
+import dev.hako.pod.PodService;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** PodSandboxStatus: one pod's state, addresses and namespaces; verbose adds Hako's own view of it. */
+final class PodSandboxStatusRpc {
+    private final PodService pods;
+
+    PodSandboxStatusRpc(PodService pods) {
+        this.pods = pods;
+    }
+
+    PodSandboxStatusResponse podSandboxStatus(PodSandboxStatusRequest r) {
+        Pod p = pods.get(Requests.podSandboxId(r.getPodSandboxId()));
+        PodSandboxStatus.Builder s = PodSandboxStatus.newBuilder()
+                .setId(p.id())
+                .setMetadata(p.config().getMetadata())
+                .setState(States.of(p))
+                .setCreatedAt(Timestamps.nanos(p.createdAt()))
+                .setNetwork(network(p))
+                .setLinux(LinuxPodSandboxStatus.newBuilder().setNamespaces(Namespace.newBuilder()
+                        .setOptions(p.config().getLinux().getSecurityContext().getNamespaceOptions())))
+                .putAllLabels(p.config().getLabelsMap())
+                .putAllAnnotations(p.config().getAnnotationsMap())
+                .setRuntimeHandler(p.runtimeHandler());
+        PodSandboxStatusResponse.Builder out = PodSandboxStatusResponse.newBuilder().setStatus(s)
+                .setTimestamp(Timestamps.nanos(Instant.now()));
+        if (r.getVerbose()) {
+            Map<String, Object> info = new LinkedHashMap<>();
+            info.put("id", p.id());
+            info.put("dir", p.dir().toString());
+            info.put("netns", String.valueOf(p.context().netns()));
+            info.put("ipcns", String.valueOf(p.context().ipcns()));
+            info.put("utsns", String.valueOf(p.context().utsns()));
+            info.put("hostname", p.context().hostname());
+            info.put("cgroupParent", p.context().cgroupParent());
+            info.put("runtimeHandler", p.runtimeHandler());
+            out.putInfo("info", Json.write(info));
+        }
+        return out.build();
+    }
+
+    /** The pod's CNI addresses: the first is {@code ip}, the rest {@code additional_ips}. */
+    private static PodSandboxNetworkStatus network(Pod p) {
+        PodSandboxNetworkStatus.Builder n = PodSandboxNetworkStatus.newBuilder();
+        for (int i = 0; i < p.ips().size(); i++) {
+            if (i == 0) {
+                n.setIp(p.ips().get(i));
+            } else {
+                n.addAdditionalIps(dev.hako.cri.v1.PodIP.newBuilder().setIp(p.ips().get(i)));
+            }
+        }
+        return n.build();
+    }
+}

@@ -1,0 +1,19 @@
+package dev.hako.cri;
+
+import dev.hako.cri.v1.StopPodSandboxRequest;
+import dev.hako.cri.v1.StopPodSandboxResponse;
+import dev.hako.pod.PodService;
+
+/** StopPodSandbox: stops the pod, its containers first; stopping a stopped pod is no error. */
+final class StopPodSandboxRpc {
+    private final PodService pods;
+
+    StopPodSandboxRpc(PodService pods) {
+        this.pods = pods;
+    }
+
+    StopPodSandboxResponse stopPodSandbox(StopPodSandboxRequest r) {
+        pods.stop(Requests.podSandboxId(r.getPodSandboxId()));
+        return StopPodSandboxResponse.getDefaultInstance();
+    }
+}
