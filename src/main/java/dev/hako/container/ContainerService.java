@@ -20,6 +20,7 @@ import dev.hako.pod.Pod;
 import dev.hako.pod.PodService;
 import dev.hako.store.ContainerRow;
 import dev.hako.store.ContainerTable;
+import dev.hako.store.Ids;
 import dev.hako.store.MetadataStore;
 import dev.hako.sys.PrivateFiles;
 import java.io.IOException;
@@ -29,13 +30,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Containers: create (rootfs overlay, OCI bundle, conmon), start, stop, remove, status, exec, logs,
@@ -730,10 +729,8 @@ public final class ContainerService implements PodService.ContainerHook {
                 (String) d.get("handler"));
     }
 
-    private static String newId() {
-        byte[] b = new byte[32];
-        ThreadLocalRandom.current().nextBytes(b);
-        return HexFormat.of().formatHex(b);
+    private String newId() {
+        return Ids.fresh(id -> table.byId(id).isPresent());
     }
 
     private static int ownOomScoreAdj() {

@@ -13,6 +13,7 @@ import dev.hako.stats.StatsService;
 import dev.hako.log.Log;
 import dev.hako.network.Cni;
 import dev.hako.network.NetworkState;
+import dev.hako.network.SettingStore;
 import dev.hako.oci.RuntimeHandlers;
 import dev.hako.store.MetadataStore;
 import dev.hako.store.StoreException;
@@ -58,7 +59,7 @@ public final class Daemon {
             dev.hako.oci.HostCgroups.current(); // logs once what containers' resources will leave out
             startupPhase("cgroups", started);
             Cni cni = new Cni(config.network(), config.state().resolve("cni"));
-            NetworkState network = new NetworkState(store, cni);
+            NetworkState network = new NetworkState(SettingStore.of(store::setting, store::putSetting), cni);
             ImageService images = new ImageService(config, store);
             PodService pods = new PodService(config, store, handlers, cni);
             ContainerService containers = new ContainerService(config, store, pods, images, handlers);

@@ -2,26 +2,25 @@ package dev.hako.network;
 
 import dev.hako.Readiness;
 import dev.hako.log.Log;
-import dev.hako.store.MetadataStore;
 import java.util.Optional;
 
 /**
  * What the node's networking looks like to the kubelet: whether pods can get a network, and the
- * pod CIDR the kubelet last assigned (kept in the store, so it survives a restart of the daemon).
+ * pod CIDR the kubelet last assigned (kept in a {@link SettingStore}, so it survives a restart of the daemon).
  */
 public final class NetworkState {
     private static final Log LOG = Log.of("network");
     private static final String POD_CIDR = "pod_cidr";
 
-    private final MetadataStore store;
+    private final SettingStore store;
     private final Cni cni;
 
     /** Without CNI: never ready (pods get loopback only). */
-    public NetworkState(MetadataStore store) {
+    public NetworkState(SettingStore store) {
         this(store, null);
     }
 
-    public NetworkState(MetadataStore store, Cni cni) {
+    public NetworkState(SettingStore store, Cni cni) {
         this.store = store;
         this.cni = cni;
     }

@@ -10,10 +10,12 @@ import dev.hako.log.Log;
 import dev.hako.network.Cni;
 import dev.hako.oci.PodContext;
 import dev.hako.oci.RuntimeHandlers;
+import dev.hako.store.Ids;
 import dev.hako.store.MetadataStore;
 import dev.hako.store.PodTable;
 import dev.hako.sys.Errno;
 import dev.hako.sys.ErrnoException;
+import dev.hako.sys.FileTrees;
 import dev.hako.sys.MountCalls;
 import dev.hako.sys.MountTable;
 import dev.hako.sys.NamespacePins;
@@ -21,19 +23,13 @@ import dev.hako.sys.NamespacePins.Kind;
 import dev.hako.sys.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -60,7 +56,6 @@ import java.util.function.Consumer;
  */
 public final class PodService {
     private static final Log LOG = Log.of("pod");
-    private static final int ID_BYTES = 32;
     private static final int LOCK_STRIPES = 64;
     private static final String SHM_OPTIONS = "mode=1777,size=65536k";
     private static final long SHM_FLAGS = MountCalls.MS_NOSUID | MountCalls.MS_NODEV | MountCalls.MS_NOEXEC;
@@ -84,7 +79,6 @@ public final class PodService {
     private final RuntimeHandlers handlers;
     private final Path podsRoot;
     private final Path podLogRoot;
-    private final SecureRandom random = new SecureRandom();
     private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
     /** Pods being created, by kubelet identity ({@link SandboxPlan#key}) → ID; guarded by {@link #reserving}. */
     private final Map<String, String> creating = new HashMap<>();
@@ -380,14 +374,7 @@ public final class PodService {
     }
 
     private String newId() {
-        byte[] bytes = new byte[ID_BYTES];
-        while (true) {
-            random.nextBytes(bytes);
-            String id = HexFormat.of().formatHex(bytes);
-            if (table.byId(id).isEmpty() && !creating.containsValue(id)) {
-                return id;
-            }
-        }
+        return Ids.fresh(id -> table.byId(id).isPresent() || creating.containsValue(id));
     }
 
     // ------------------------------------------------------------------------------------------ Stop / Remove
@@ -789,30 +776,7 @@ public final class PodService {
         if (!MountTable.read().under(dir).isEmpty()) {
             throw new IOException(dir + " still has mounts in it; not deleting");
         }
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                if (e instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE;
-                }
-                throw e;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.deleteIfExists(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
+        FileTrees.delete(dir);
     }
 
     private ReentrantLock lockFor(String id) {

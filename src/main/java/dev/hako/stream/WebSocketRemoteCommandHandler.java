@@ -3,33 +3,26 @@ package dev.hako.stream;
 import dev.hako.log.Log;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketFrame;
-import io.netty.util.ReferenceCountUtil;
 import java.util.List;
 
 /** remotecommand over WebSocket: channels 0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize. */
-final class WebSocketRemoteCommandHandler extends ChannelInboundHandlerAdapter {
+final class WebSocketRemoteCommandHandler extends WebSocketFrameHandler {
     private static final Log LOG = Log.of("stream");
     static final int STDIN = 0, STDOUT = 1, STDERR = 2, ERROR = 3, RESIZE = 4;
 
     private final StreamRequest request;
     private final StreamRequest.Options options;
     private final StreamBackend backend;
-    private final WebSocketChannels channels;
     private final boolean statusJson;
     private final ResizeDecoder resizeDecoder = new ResizeDecoder();
     private InboundPipe stdin;
     private RemoteCommandSession session;
 
     WebSocketRemoteCommandHandler(StreamRequest request, StreamBackend backend, WebSocketChannels channels, boolean statusJson) {
+        super(channels);
         this.request = request;
         this.options = request instanceof StreamRequest.Exec e ? e.options() : ((StreamRequest.Attach) request).options();
         this.backend = backend;
-        this.channels = channels;
         this.statusJson = statusJson;
     }
 
@@ -42,11 +35,7 @@ final class WebSocketRemoteCommandHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt != WebSocketChannels.HANDSHAKE_DONE) {
-            super.userEventTriggered(ctx, evt);
-            return;
-        }
+    protected void onHandshakeDone(ChannelHandlerContext ctx) {
         FrameOutputStream errors = channels.output(ERROR);
         List<String> cmd = CommandRunner.command(request);
         // the kubelet greets with an empty message on the first output channel; some clients wait for it
@@ -63,23 +52,7 @@ final class WebSocketRemoteCommandHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        try {
-            switch (msg) {
-                case PingWebSocketFrame ping -> ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
-                case CloseWebSocketFrame close -> ctx.close();
-                case WebSocketFrame frame -> onMessage(channels.decode(frame));
-                default -> { }
-            }
-        } finally {
-            ReferenceCountUtil.release(msg);
-        }
-    }
-
-    private void onMessage(WebSocketChannels.Message m) {
-        if (m == null) {
-            return;
-        }
+    protected void onMessage(WebSocketChannels.Message m) {
         switch (m.channel()) {
             case STDIN -> {
                 if (stdin != null) {
@@ -101,11 +74,4 @@ final class WebSocketRemoteCommandHandler extends ChannelInboundHandlerAdapter {
         session.abort();
         super.channelInactive(ctx);
     }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("websocket connection error", "error", String.valueOf(cause.getMessage()));
-        ctx.close();
-    }
-
 }

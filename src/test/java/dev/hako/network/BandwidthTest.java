@@ -17,8 +17,8 @@ class BandwidthTest {
         assertThat(bw).containsEntry("ingressRate", 10_000_000L).containsEntry("egressRate", 1_048_576L)
                 .containsEntry("ingressBurst", (long) Integer.MAX_VALUE).containsEntry("egressBurst", (long) Integer.MAX_VALUE);
         assertThat(Cni.bandwidth(Map.of())).isEmpty();
-        assertThat(Cni.bitsPerSecond("500k", "f")).isEqualTo(500_000L);
-        assertThat(Cni.bitsPerSecond("2000", "f")).isEqualTo(2000L);
+        assertThat(CniCapabilityArgs.bitsPerSecond("500k", "f")).isEqualTo(500_000L);
+        assertThat(CniCapabilityArgs.bitsPerSecond("2000", "f")).isEqualTo(2000L);
     }
 
     @Test

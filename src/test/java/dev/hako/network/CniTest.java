@@ -232,7 +232,7 @@ class CniTest {
         Files.writeString(confDir.resolve("10-one.conf"), """
                 {"cniVersion": "0.4.0", "name": "one", "type": "loopback"}
                 """);
-        Cni.NetConf conf = cni.load();
+        CniNetConf conf = new CniConfigDir(new NetworkSettings(confDir, List.of(binDir, Path.of("/usr/lib/cni")))).load();
         assertThat(conf.name()).isEqualTo("one");
         assertThat(conf.plugins()).hasSize(1);
         assertThat(conf.plugins().getFirst().get("type")).isEqualTo("loopback");
