@@ -10,6 +10,7 @@ import dev.hako.cri.v1.RemovePodSandboxRequest;
 import dev.hako.cri.v1.RunPodSandboxRequest;
 import dev.hako.cri.v1.StopPodSandboxRequest;
 import dev.hako.testing.DaemonProcess;
+import dev.hako.testing.PodFixture;
 import dev.hako.testing.TempDirs;
 import dev.hako.testing.image.TestImage;
 import java.nio.file.Files;

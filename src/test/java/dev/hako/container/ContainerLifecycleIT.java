@@ -1,11 +1,11 @@
 package dev.hako.container;
 
-import static dev.hako.container.PodFixture.awaitExit;
-import static dev.hako.container.PodFixture.container;
-import static dev.hako.container.PodFixture.create;
-import static dev.hako.container.PodFixture.runPod;
-import static dev.hako.container.PodFixture.start;
-import static dev.hako.container.PodFixture.status;
+import static dev.hako.testing.PodFixture.awaitExit;
+import static dev.hako.testing.PodFixture.container;
+import static dev.hako.testing.PodFixture.create;
+import static dev.hako.testing.PodFixture.runPod;
+import static dev.hako.testing.PodFixture.start;
+import static dev.hako.testing.PodFixture.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -34,6 +34,7 @@ import dev.hako.cri.v1.StartContainerRequest;
 import dev.hako.cri.v1.StopContainerRequest;
 import dev.hako.cri.v1.StopPodSandboxRequest;
 import dev.hako.testing.DaemonProcess;
+import dev.hako.testing.PodFixture;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;

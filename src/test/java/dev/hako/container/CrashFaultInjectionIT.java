@@ -22,6 +22,7 @@ import dev.hako.cri.v1.RunPodSandboxRequest;
 import dev.hako.cri.v1.StopPodSandboxRequest;
 import dev.hako.testing.DaemonProcess;
 import dev.hako.testing.HostState;
+import dev.hako.testing.PodFixture;
 import dev.hako.testing.TempDirs;
 import dev.hako.testing.image.Push;
 import dev.hako.testing.image.TarBuilder;

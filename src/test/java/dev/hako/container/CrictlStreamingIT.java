@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hako.cri.v1.ContainerState;
 import dev.hako.testing.DaemonProcess;
+import dev.hako.testing.PodFixture;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

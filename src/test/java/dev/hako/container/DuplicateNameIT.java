@@ -8,6 +8,7 @@ import dev.hako.cri.v1.CreateContainerResponse;
 import dev.hako.cri.v1.ListContainersRequest;
 import dev.hako.cri.v1.RuntimeServiceGrpc;
 import dev.hako.testing.DaemonProcess;
+import dev.hako.testing.PodFixture;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.hako.container;
 
-import static dev.hako.container.PodFixture.container;
-import static dev.hako.container.PodFixture.podConfig;
-import static dev.hako.container.PodFixture.start;
+import static dev.hako.testing.PodFixture.container;
+import static dev.hako.testing.PodFixture.podConfig;
+import static dev.hako.testing.PodFixture.start;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hako.cri.v1.ExecSyncRequest;
@@ -15,6 +15,7 @@ import dev.hako.cri.v1.NamespaceMode;
 import dev.hako.cri.v1.PodSandboxConfig;
 import dev.hako.cri.v1.RunPodSandboxRequest;
 import dev.hako.testing.DaemonProcess;
+import dev.hako.testing.PodFixture;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;

@@ -15,6 +15,8 @@ import dev.hako.cri.v1.RunPodSandboxRequest;
 import dev.hako.cri.v1.StopContainerRequest;
 import dev.hako.cri.v1.StopPodSandboxRequest;
 import dev.hako.testing.DaemonProcess;
+import dev.hako.testing.PodFixture;
+import dev.hako.testing.WsChannels;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

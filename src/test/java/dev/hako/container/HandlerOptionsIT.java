@@ -11,6 +11,7 @@ import dev.hako.cri.v1.PodSandboxConfig;
 import dev.hako.cri.v1.RunPodSandboxRequest;
 import dev.hako.cri.v1.StatusRequest;
 import dev.hako.testing.DaemonProcess;
+import dev.hako.testing.PodFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -10,6 +10,7 @@ import dev.hako.cri.v1.RunPodSandboxRequest;
 import dev.hako.cri.v1.RuntimeServiceGrpc;
 import dev.hako.cri.v1.VersionRequest;
 import dev.hako.testing.DaemonProcess;
+import dev.hako.testing.PodFixture;
 import dev.hako.testing.image.TestImage;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

@@ -1,7 +1,7 @@
 package dev.hako.container;
 
-import static dev.hako.container.PodFixture.container;
-import static dev.hako.container.PodFixture.podConfig;
+import static dev.hako.testing.PodFixture.container;
+import static dev.hako.testing.PodFixture.podConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,6 +12,7 @@ import dev.hako.cri.v1.PodSandboxConfig;
 import dev.hako.cri.v1.RunPodSandboxRequest;
 import dev.hako.cri.v1.StartContainerRequest;
 import dev.hako.testing.DaemonProcess;
+import dev.hako.testing.PodFixture;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;

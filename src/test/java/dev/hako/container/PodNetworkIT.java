@@ -15,6 +15,7 @@ import dev.hako.cri.v1.StatusRequest;
 import dev.hako.cri.v1.StopPodSandboxRequest;
 import dev.hako.testing.DaemonProcess;
 import dev.hako.testing.HostState;
+import dev.hako.testing.PodFixture;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -9,6 +9,7 @@ import dev.hako.cri.v1.ListImagesRequest;
 import dev.hako.cri.v1.RemoveImageRequest;
 import dev.hako.cri.v1.StartContainerRequest;
 import dev.hako.testing.DaemonProcess;
+import dev.hako.testing.PodFixture;
 import dev.hako.testing.TempDirs;
 import dev.hako.testing.image.TestImage;
 import java.nio.file.Files;

@@ -1,14 +1,15 @@
 package dev.hako.container;
 
-import static dev.hako.container.PodFixture.container;
-import static dev.hako.container.PodFixture.runPod;
-import static dev.hako.container.PodFixture.start;
+import static dev.hako.testing.PodFixture.container;
+import static dev.hako.testing.PodFixture.runPod;
+import static dev.hako.testing.PodFixture.start;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hako.cri.v1.ExecSyncRequest;
 import dev.hako.cri.v1.RemoveContainerRequest;
 import dev.hako.cri.v1.StopContainerRequest;
 import dev.hako.testing.DaemonProcess;
+import dev.hako.testing.PodFixture;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;

@@ -1,9 +1,9 @@
 package dev.hako.container;
 
-import static dev.hako.container.PodFixture.awaitExit;
-import static dev.hako.container.PodFixture.container;
-import static dev.hako.container.PodFixture.runPod;
-import static dev.hako.container.PodFixture.start;
+import static dev.hako.testing.PodFixture.awaitExit;
+import static dev.hako.testing.PodFixture.container;
+import static dev.hako.testing.PodFixture.runPod;
+import static dev.hako.testing.PodFixture.start;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hako.cri.v1.ContainerStatus;
@@ -12,6 +12,7 @@ import dev.hako.cri.v1.LinuxContainerConfig;
 import dev.hako.cri.v1.LinuxContainerResources;
 import dev.hako.cri.v1.UpdateContainerResourcesRequest;
 import dev.hako.testing.DaemonProcess;
+import dev.hako.testing.PodFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;

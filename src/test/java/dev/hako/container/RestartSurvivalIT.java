@@ -1,9 +1,9 @@
 package dev.hako.container;
 
-import static dev.hako.container.PodFixture.container;
-import static dev.hako.container.PodFixture.runPod;
-import static dev.hako.container.PodFixture.start;
-import static dev.hako.container.PodFixture.status;
+import static dev.hako.testing.PodFixture.container;
+import static dev.hako.testing.PodFixture.runPod;
+import static dev.hako.testing.PodFixture.start;
+import static dev.hako.testing.PodFixture.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hako.cri.v1.ContainerState;
@@ -11,6 +11,7 @@ import dev.hako.cri.v1.ListPodSandboxRequest;
 import dev.hako.cri.v1.RemovePodSandboxRequest;
 import dev.hako.cri.v1.StopContainerRequest;
 import dev.hako.testing.DaemonProcess;
+import dev.hako.testing.PodFixture;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package dev.hako.container;
 
-import static dev.hako.container.PodFixture.container;
-import static dev.hako.container.PodFixture.runPod;
-import static dev.hako.container.PodFixture.start;
+import static dev.hako.testing.PodFixture.container;
+import static dev.hako.testing.PodFixture.runPod;
+import static dev.hako.testing.PodFixture.start;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,6 +16,7 @@ import dev.hako.cri.v1.ListPodSandboxRequest;
 import dev.hako.cri.v1.RemoveContainerRequest;
 import dev.hako.cri.v1.RemovePodSandboxRequest;
 import dev.hako.testing.DaemonProcess;
+import dev.hako.testing.PodFixture;
 import dev.hako.testing.image.TarBuilder;
 import dev.hako.testing.image.TestImage;
 import java.nio.file.Files;

@@ -12,6 +12,7 @@ import dev.hako.cri.v1.LinuxContainerSecurityContext;
 import dev.hako.cri.v1.Mount;
 import dev.hako.cri.v1.RuntimeServiceGrpc;
 import dev.hako.testing.DaemonProcess;
+import dev.hako.testing.PodFixture;
 import dev.hako.testing.image.TestImage;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

@@ -1,9 +1,9 @@
 package dev.hako.container;
 
-import static dev.hako.container.PodFixture.container;
-import static dev.hako.container.PodFixture.create;
-import static dev.hako.container.PodFixture.runPod;
-import static dev.hako.container.PodFixture.start;
+import static dev.hako.testing.PodFixture.container;
+import static dev.hako.testing.PodFixture.create;
+import static dev.hako.testing.PodFixture.runPod;
+import static dev.hako.testing.PodFixture.start;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,6 +25,7 @@ import dev.hako.cri.v1.RemovePodSandboxRequest;
 import dev.hako.cri.v1.SecurityProfile;
 import dev.hako.oci.SpecGenerator;
 import dev.hako.testing.DaemonProcess;
+import dev.hako.testing.PodFixture;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;

@@ -7,6 +7,8 @@ import dev.hako.cri.v1.AttachRequest;
 import dev.hako.cri.v1.ContainerState;
 import dev.hako.cri.v1.ExecRequest;
 import dev.hako.testing.DaemonProcess;
+import dev.hako.testing.PodFixture;
+import dev.hako.testing.WsChannels;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.hako.container;
+package dev.hako.testing;
 
 import dev.hako.admin.v1.AdminGrpc;
 import dev.hako.admin.v1.ImportRequest;
@@ -20,27 +20,27 @@ import java.util.List;
 import java.util.UUID;
 
 /** A daemon with the busybox test image imported, and shortcuts to make pods and containers. */
-final class PodFixture {
-    static final String IMAGE = "example.com/test/busybox:1";
-    static final String USER_IMAGE = "example.com/test/busybox-user:1";
+public final class PodFixture {
+    public static final String IMAGE = "example.com/test/busybox:1";
+    public static final String USER_IMAGE = "example.com/test/busybox-user:1";
 
     private PodFixture() {}
 
-    static DaemonProcess daemonWithImages() throws Exception {
+    public static DaemonProcess daemonWithImages() throws Exception {
         DaemonProcess d = DaemonProcess.withConfig("").start();
         importImage(d, TestImage.builder().layer(TestImage.busyboxLayer()).build(), IMAGE);
         importImage(d, TestImage.builder().layer(TestImage.busyboxLayer()).user("1000").build(), USER_IMAGE);
         return d;
     }
 
-    static void importImage(DaemonProcess d, TestImage image, String name) throws Exception {
+    public static void importImage(DaemonProcess d, TestImage image, String name) throws Exception {
         Path tar = d.dir().resolve(UUID.randomUUID() + ".tar");
         image.writeOciLayout(tar, name);
         AdminGrpc.newBlockingStub(d.channel()).importImages(ImportRequest.newBuilder().setPath(tar.toString()).build());
         Files.delete(tar);
     }
 
-    static PodSandboxConfig podConfig(DaemonProcess d, String name) {
+    public static PodSandboxConfig podConfig(DaemonProcess d, String name) {
         return PodSandboxConfig.newBuilder()
                 .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("default").setUid(name + "-uid"))
                 .setHostname(name)
@@ -53,12 +53,12 @@ final class PodFixture {
                 .build();
     }
 
-    static String runPod(DaemonProcess d, String name) {
+    public static String runPod(DaemonProcess d, String name) {
         return d.runtime().runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(podConfig(d, name)).build())
                 .getPodSandboxId();
     }
 
-    static ContainerConfig.Builder container(String name, String... shell) {
+    public static ContainerConfig.Builder container(String name, String... shell) {
         return ContainerConfig.newBuilder()
                 .setMetadata(ContainerMetadata.newBuilder().setName(name))
                 .setImage(ImageSpec.newBuilder().setImage(IMAGE))
@@ -67,23 +67,23 @@ final class PodFixture {
                 .setLogPath(name + "/0.log");
     }
 
-    static String create(DaemonProcess d, String podId, ContainerConfig.Builder c) {
+    public static String create(DaemonProcess d, String podId, ContainerConfig.Builder c) {
         return d.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(podId).setConfig(c)
                 .build()).getContainerId();
     }
 
-    static String start(DaemonProcess d, String podId, ContainerConfig.Builder c) {
+    public static String start(DaemonProcess d, String podId, ContainerConfig.Builder c) {
         String id = create(d, podId, c);
         d.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
         return id;
     }
 
-    static ContainerStatus status(DaemonProcess d, String id) {
+    public static ContainerStatus status(DaemonProcess d, String id) {
         return d.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build()).getStatus();
     }
 
     /** GET {@code url} from the node, retrying for up to about 6 s while nothing answers yet. */
-    static String httpGet(String url) throws Exception {
+    public static String httpGet(String url) throws Exception {
         java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
                 .connectTimeout(java.time.Duration.ofSeconds(5)).proxy(java.net.http.HttpClient.Builder.NO_PROXY).build();
         Exception last = null;
@@ -101,7 +101,7 @@ final class PodFixture {
     }
 
     /** Polls until the container has exited (at most 10 s). */
-    static ContainerStatus awaitExit(DaemonProcess d, String id) throws InterruptedException {
+    public static ContainerStatus awaitExit(DaemonProcess d, String id) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 10_000;
         while (true) {
             ContainerStatus s = status(d, id);

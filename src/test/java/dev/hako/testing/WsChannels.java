@@ -1,4 +1,4 @@
-package dev.hako.container;
+package dev.hako.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -18,13 +18,13 @@ import java.util.concurrent.TimeUnit;
  * JDK's WebSocket: every binary frame starts with its channel byte (0 stdin, 1 stdout, 2 stderr,
  * 3 error, 4 resize). Collects what arrives per channel until the server closes.
  */
-final class WsChannels implements WebSocket.Listener, AutoCloseable {
+public final class WsChannels implements WebSocket.Listener, AutoCloseable {
     private final Map<Integer, ByteArrayOutputStream> received = new ConcurrentHashMap<>();
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
     private WebSocket socket;
 
-    static WsChannels connect(String url, String protocol) throws Exception {
+    public static WsChannels connect(String url, String protocol) throws Exception {
         WsChannels c = new WsChannels();
         HttpClient client = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY).build();
         c.socket = client.newWebSocketBuilder().subprotocols(protocol).connectTimeout(Duration.ofSeconds(5))
@@ -32,27 +32,27 @@ final class WsChannels implements WebSocket.Listener, AutoCloseable {
         return c;
     }
 
-    void send(int channel, byte[] data) throws Exception {
+    public void send(int channel, byte[] data) throws Exception {
         ByteBuffer b = ByteBuffer.allocate(data.length + 1);
         b.put((byte) channel).put(data).flip();
         socket.sendBinary(b, true).get(10, TimeUnit.SECONDS);
     }
 
-    void send(int channel, String text) throws Exception {
+    public void send(int channel, String text) throws Exception {
         send(channel, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    void resize(int width, int height) throws Exception {
+    public void resize(int width, int height) throws Exception {
         send(4, "{\"Width\":" + width + ",\"Height\":" + height + "}");
     }
 
-    String text(int channel) {
+    public String text(int channel) {
         ByteArrayOutputStream b = received.get(channel);
         return b == null ? "" : b.toString(StandardCharsets.UTF_8);
     }
 
     /** Waits until the server closes the connection; returns false on timeout. */
-    boolean awaitClose(Duration timeout) {
+    public boolean awaitClose(Duration timeout) {
         try {
             closed.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return true;
@@ -62,7 +62,7 @@ final class WsChannels implements WebSocket.Listener, AutoCloseable {
     }
 
     /** Polls until {@code channel} has received something containing {@code text}. */
-    boolean await(int channel, String text, Duration timeout) throws InterruptedException {
+    public boolean await(int channel, String text, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (text(channel).contains(text)) {
@@ -104,7 +104,7 @@ final class WsChannels implements WebSocket.Listener, AutoCloseable {
     }
 
     /** Goes away without a goodbye, as a killed client would. */
-    void abort() {
+    public void abort() {
         socket.abort();
     }
 
