@@ -1,5 +1,6 @@
 package dev.hako.container;
 
+import static dev.hako.testing.Modes.permissions;
 import static dev.hako.testing.PodFixture.container;
 import static dev.hako.testing.PodFixture.podConfig;
 import static dev.hako.testing.PodFixture.start;
@@ -90,20 +91,20 @@ class FileModesIT {
 
             // exact modes of what holds secrets, or a container's files
             for (String f : List.of("hako.db", "hako.db-wal", "hako.db-shm", "hako.lock")) {
-                assertThat(mode(root.resolve(f))).as(f).isEqualTo("rw-------");
+                assertThat(permissions(root.resolve(f))).as(f).isEqualTo("rw-------");
             }
-            assertThat(mode(state.resolve("hako.sock.lock"))).isEqualTo("rw-------");
-            assertThat(mode(state.resolve("containers").resolve(id).resolve("config.json"))).isEqualTo("rw-------");
+            assertThat(permissions(state.resolve("hako.sock.lock"))).isEqualTo("rw-------");
+            assertThat(permissions(state.resolve("containers").resolve(id).resolve("config.json"))).isEqualTo("rw-------");
             for (Path dir : List.of(root.resolve("containers"), root.resolve("containers").resolve(id),
                     root.resolve("snapshots"), state.resolve("containers"), state.resolve("containers").resolve(id),
                     state.resolve("pods"), state.resolve("pods").resolve(pod), state.resolve("exits"),
                     state.resolve("attach"), state.resolve("bundles"), execDir, state.resolve("infra"),
                     state.resolve("cni"))) {
-                assertThat(mode(dir)).as(dir.toString()).isEqualTo("rwx------");
+                assertThat(permissions(dir)).as(dir.toString()).isEqualTo("rwx------");
             }
             try (var entries = Files.list(execDir)) {
                 for (Path p : entries.toList()) {
-                    assertThat(mode(p)).as(p.toString()).isEqualTo("rwx------");
+                    assertThat(permissions(p)).as(p.toString()).isEqualTo("rwx------");
                 }
             }
             assertThat(slow.get(60, TimeUnit.SECONDS).getExitCode()).isZero();
@@ -122,10 +123,6 @@ class FileModesIT {
         try (var s = Files.list(dir)) {
             return s.findAny().isPresent();
         }
-    }
-
-    static String mode(Path p) throws IOException {
-        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
     }
 
     /**

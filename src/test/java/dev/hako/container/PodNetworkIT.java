@@ -1,5 +1,7 @@
 package dev.hako.container;
 
+import static dev.hako.testing.Commands.output;
+import static dev.hako.testing.Commands.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hako.cri.v1.ExecSyncRequest;
@@ -312,17 +314,5 @@ class PodNetworkIT {
         try (var s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(SUBNET_PREFIX)).sorted().toList();
         }
-    }
-
-    private static int run(String... cmd) throws Exception {
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start().waitFor();
-    }
-
-    private static String output(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        p.waitFor();
-        return out;
     }
 }

@@ -1,5 +1,6 @@
 package dev.hako.container;
 
+import static dev.hako.testing.Modes.mode;
 import static dev.hako.testing.PodFixture.container;
 import static dev.hako.testing.PodFixture.runPod;
 import static dev.hako.testing.PodFixture.start;
@@ -115,9 +116,5 @@ class RootfsDaemonIT {
         d.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(id).build());
         assertThat(Files.exists(layer, NOFOLLOW_LINKS)).isFalse();
         assertThat(d.log()).doesNotContain("cannot delete");
-    }
-
-    private static int mode(Path p) throws Exception {
-        return (Integer) Files.getAttribute(p, "unix:mode", NOFOLLOW_LINKS) & 07777;
     }
 }

@@ -1,5 +1,6 @@
 package dev.hako.container;
 
+import static dev.hako.testing.Modes.mode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -124,9 +125,5 @@ class RootfsIT {
         assertThat(mode(layer.resolve("work"))).isEqualTo(0700);
         assertThat(mode(layer.resolve("upper"))).isEqualTo(0751);
         assertThat(mode(merged)).isEqualTo(0751);
-    }
-
-    private static int mode(Path p) throws Exception {
-        return (Integer) Files.getAttribute(p, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS) & 07777;
     }
 }

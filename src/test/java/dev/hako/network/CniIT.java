@@ -1,5 +1,7 @@
 package dev.hako.network;
 
+import static dev.hako.testing.Commands.output;
+import static dev.hako.testing.Commands.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -237,18 +239,5 @@ class CniIT {
         assertThat(conf.plugins()).hasSize(1);
         assertThat(conf.plugins().getFirst().get("type")).isEqualTo("loopback");
         assertThat(cni.readiness().ready()).isTrue();
-    }
-
-    private static int run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        return p.waitFor();
-    }
-
-    private static String output(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        p.waitFor();
-        return out;
     }
 }

@@ -1,5 +1,6 @@
 package dev.hako.snapshot;
 
+import static dev.hako.testing.Modes.mode;
 import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -216,10 +217,6 @@ class SnapshotStoreIT {
         Path p = store.prepare();
         unpack(new TestTar().file(file, file).bytes(), p);
         store.commit(p, chain);
-    }
-
-    private static int mode(Path p) throws IOException {
-        return (Integer) Files.getAttribute(p, "unix:mode", NOFOLLOW_LINKS) & 07777;
     }
 
     @Test

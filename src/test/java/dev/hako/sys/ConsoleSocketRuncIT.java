@@ -1,5 +1,6 @@
 package dev.hako.sys;
 
+import static dev.hako.testing.Commands.check;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -13,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -33,7 +33,7 @@ class ConsoleSocketRuncIT {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root for runc");
         dir = TempDirs.create("hako-tty");
         TestBundles.rootfs(dir.resolve("b/rootfs"));
-        run(List.of(TestBundles.RUNC.toString(), "spec", "-b", dir.resolve("b").toString())); // terminal: true, sh
+        check(List.of(TestBundles.RUNC.toString(), "spec", "-b", dir.resolve("b").toString())); // terminal: true, sh
         id = "hako-tty-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     }
 
@@ -50,7 +50,7 @@ class ConsoleSocketRuncIT {
     void runAndExecWithATtyHandTheirPtyMastersOver() throws Exception {
         int master;
         try (ConsoleSocket console = ConsoleSocket.listen(dir.resolve("run.sock"))) {
-            run(List.of(TestBundles.RUNC.toString(), "run", "-d", "--console-socket", console.path().toString(),
+            check(List.of(TestBundles.RUNC.toString(), "run", "-d", "--console-socket", console.path().toString(),
                     "-b", dir.resolve("b").toString(), id));
             master = console.receive(Duration.ofSeconds(10));
         }
@@ -60,7 +60,7 @@ class ConsoleSocketRuncIT {
             assertThat(readUntil(in, "hi-42")).contains("hi-42");
 
             try (ConsoleSocket console = ConsoleSocket.listen(dir.resolve("exec.sock"))) {
-                run(List.of(TestBundles.RUNC.toString(), "exec", "-d", "--tty", "--console-socket",
+                check(List.of(TestBundles.RUNC.toString(), "exec", "-d", "--tty", "--console-socket",
                         console.path().toString(), id, "/bin/sh", "-c", "read x; busybox stty size; echo exec-done"));
                 int execMaster = console.receive(Duration.ofSeconds(10));
                 Terminals.resize(execMaster, 33, 121);
@@ -92,12 +92,5 @@ class ConsoleSocketRuncIT {
             seen.write(buf, 0, n);
         }
         return seen.toString(StandardCharsets.UTF_8);
-    }
-
-    private static void run(List<String> argv) throws Exception {
-        Process p = new ProcessBuilder(new ArrayList<>(argv)).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(String.join(" ", argv) + ": " + out).isZero();
     }
 }

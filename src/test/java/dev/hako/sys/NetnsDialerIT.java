@@ -1,5 +1,6 @@
 package dev.hako.sys;
 
+import static dev.hako.testing.Commands.check;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -19,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -40,9 +40,9 @@ class NetnsDialerIT {
     static void namespaceWithAWebServer() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root for ip netns");
         name = "hako-dial-test-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        run("ip", "netns", "add", name);
+        check("ip", "netns", "add", name);
         netns = Path.of("/run/netns", name);
-        run("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up");
+        check("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up");
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort(); // free on the host, and so (after close) nothing listens there
         }
@@ -71,7 +71,7 @@ class NetnsDialerIT {
             server.waitFor(10, TimeUnit.SECONDS);
         }
         if (name != null) {
-            run("ip", "netns", "del", name);
+            check("ip", "netns", "del", name);
         }
         TempDirs.delete(webRoot);
     }
@@ -183,12 +183,5 @@ class NetnsDialerIT {
 
     private static String ownNamespace() throws IOException {
         return Files.readSymbolicLink(Path.of("/proc/thread-self/ns/net")).toString();
-    }
-
-    private static void run(String... argv) throws Exception {
-        Process p = new ProcessBuilder(List.of(argv)).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(String.join(" ", argv) + ": " + out).isZero();
     }
 }
