@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Items 20-22 of issue 13, field by field: what the CRI adapters refuse before anything reaches a
  * runtime, CNI or the registry, and that the answer names the field and quotes at most a few
- * hundred characters of the value. (CriFuzzTest sends the same through a real daemon.)
+ * hundred characters of the value. (CriFuzzIT sends the same through a real daemon.)
  */
 class RequestChecksTest {
     private static final String MIB = "a".repeat(1024 * 1024);

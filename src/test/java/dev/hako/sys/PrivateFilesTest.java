@@ -1,12 +1,12 @@
 package dev.hako.sys;
 
+import static dev.hako.testing.Modes.permissions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hako.testing.TempDirs;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.AfterEach;
@@ -27,17 +27,13 @@ class PrivateFilesTest {
         TempDirs.delete(tmp);
     }
 
-    private static String mode(Path p) throws Exception {
-        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
-    }
-
     @Test
     void newAndExistingDirectoriesEndUp0700() throws Exception {
-        assertThat(mode(PrivateFiles.directory(tmp.resolve("a/b")))).isEqualTo("rwx------");
+        assertThat(permissions(PrivateFiles.directory(tmp.resolve("a/b")))).isEqualTo("rwx------");
         Path old = Files.createDirectory(tmp.resolve("old"));
         Files.setPosixFilePermissions(old, PosixFilePermissions.fromString("rwxrwxrwx"));
-        assertThat(mode(PrivateFiles.directory(old))).isEqualTo("rwx------");
-        assertThat(mode(PrivateFiles.createDirectory(tmp.resolve("fresh")))).isEqualTo("rwx------");
+        assertThat(permissions(PrivateFiles.directory(old))).isEqualTo("rwx------");
+        assertThat(permissions(PrivateFiles.createDirectory(tmp.resolve("fresh")))).isEqualTo("rwx------");
         assertThatThrownBy(() -> PrivateFiles.createDirectory(tmp.resolve("fresh")))
                 .isInstanceOf(FileAlreadyExistsException.class);
     }
@@ -46,10 +42,10 @@ class PrivateFilesTest {
     void filesAre0600AndAnExistingOneIsTightenedBeforeItGetsTheNewContent() throws Exception {
         Path f = tmp.resolve("config.json");
         PrivateFiles.writeString(f, "one");
-        assertThat(mode(f)).isEqualTo("rw-------");
+        assertThat(permissions(f)).isEqualTo("rw-------");
         Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-rw-rw-"));
         PrivateFiles.writeString(f, "two");
-        assertThat(mode(f)).isEqualTo("rw-------");
+        assertThat(permissions(f)).isEqualTo("rw-------");
         assertThat(Files.readString(f)).isEqualTo("two");
     }
 
@@ -62,6 +58,6 @@ class PrivateFilesTest {
         Path fileLink = Files.createSymbolicLink(tmp.resolve("file-link"), tmp.resolve("elsewhere"));
         assertThatThrownBy(() -> PrivateFiles.writeString(fileLink, "x")).isInstanceOf(FileAlreadyExistsException.class);
         assertThat(tmp.resolve("elsewhere")).doesNotExist();
-        assertThat(mode(target)).isEqualTo("rwxr-xr-x");
+        assertThat(permissions(target)).isEqualTo("rwxr-xr-x");
     }
 }

@@ -1,5 +1,7 @@
 package dev.hako.testing;
 
+import static dev.hako.testing.Commands.output;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,15 +38,5 @@ public final class HostState {
     /** Non-comment {@code iptables-save} lines (all tables) that the predicate picks out as the test's own. */
     public static List<String> iptablesRules(Predicate<String> ours) throws IOException, InterruptedException {
         return output("iptables-save").lines().filter(l -> !l.startsWith("#")).filter(ours).toList();
-    }
-
-    private static String output(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException(String.join(" ", cmd) + " did not finish in 60 s");
-        }
-        return out;
     }
 }

@@ -13,11 +13,20 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 public final class TarBuilder {
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     private final TarArchiveOutputStream tar;
+    private int uid;
+    private int gid;
 
     public TarBuilder() {
         tar = new TarArchiveOutputStream(bytes);
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+    }
+
+    /** Owner of the entries added after this call (root by default): the test's own user needs no CAP_CHOWN to unpack them. */
+    public TarBuilder owner(int uid, int gid) {
+        this.uid = uid;
+        this.gid = gid;
+        return this;
     }
 
     public TarBuilder dir(String name) {
@@ -84,6 +93,7 @@ public final class TarBuilder {
     private TarBuilder put(TarArchiveEntry e, byte[] content) {
         try {
             e.setModTime(1_700_000_000_000L);
+            e.setIds(uid, gid);
             tar.putArchiveEntry(e);
             if (content != null) {
                 tar.write(content);

@@ -141,7 +141,7 @@ public final class TestImage {
         return Json.write(idx).getBytes(StandardCharsets.UTF_8);
     }
 
-    static byte[] gzip(byte[] data) {
+    public static byte[] gzip(byte[] data) {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             try (OutputStream gz = new GZIPOutputStream(out)) {
