@@ -13,9 +13,10 @@ import dev.hako.image.ImageService;
 import dev.hako.json.Json;
 import dev.hako.log.Log;
 import dev.hako.monitor.Conmon;
+import dev.hako.oci.ExecProcess;
 import dev.hako.oci.OciRuntime;
-import dev.hako.oci.SpecGenerator;
-import dev.hako.oci.SpecInput;
+import dev.hako.spec.SpecGenerator;
+import dev.hako.spec.SpecInput;
 import dev.hako.pod.Pod;
 import dev.hako.pod.PodService;
 import dev.hako.store.ContainerRow;
@@ -394,7 +395,7 @@ public final class ContainerService implements PodService.ContainerHook {
             throw HakoException.invalidArgument("cmd", "no command given");
         }
         Map<String, Object> spec = specTree(c);
-        Map<String, Object> process = SpecGenerator.execProcess(spec, cmd, false);
+        Map<String, Object> process = ExecProcess.of(spec, cmd, false);
         Duration timeout = timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : Duration.ZERO;
         Conmon.ExecResult result = conmon.execSync(id, c.bundle(), handlerByName(c.handler()), process, timeout);
         if (result.timedOut()) {

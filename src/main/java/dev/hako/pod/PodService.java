@@ -8,7 +8,7 @@ import dev.hako.cri.v1.PortMapping;
 import dev.hako.error.HakoException;
 import dev.hako.log.Log;
 import dev.hako.network.Cni;
-import dev.hako.oci.PodContext;
+import dev.hako.spec.PodContext;
 import dev.hako.oci.RuntimeHandlers;
 import dev.hako.store.MetadataStore;
 import dev.hako.store.PodTable;
@@ -105,7 +105,7 @@ public final class PodService {
         this.cni = cni;
         this.infra = new InfraContainer(config.runtime().infraCommand(), config.state(),
                 new dev.hako.monitor.Conmon(config.runtime().conmon(), config.state()), config.runtime().cgroupDriver(),
-                dev.hako.oci.SpecGenerator.hostMinOomScoreAdj());
+                dev.hako.spec.SpecGenerator.hostMinOomScoreAdj());
         this.table = new PodTable(store);
         this.handlers = handlers;
         this.podLogRoot = config.runtime().podLogRoot();
@@ -151,7 +151,7 @@ public final class PodService {
     public Pod run(PodSandboxConfig config, String runtimeHandler) {
         SandboxPlan plan = SandboxPlan.of(config);
         LogPaths.checkDirectory(config.getLogDirectory(), podLogRoot, "config.log_directory");
-        dev.hako.oci.SpecGenerator.checkSysctls(config.getLinux().getSysctlsMap(), !plan.hostNetwork(), !plan.hostIpc(),
+        dev.hako.spec.SpecGenerator.checkSysctls(config.getLinux().getSysctlsMap(), !plan.hostNetwork(), !plan.hostIpc(),
                 "config.linux.sysctls");
         String handler = resolveHandler(runtimeHandler);
         String key = plan.key();

@@ -1,4 +1,4 @@
-package dev.hako.oci;
+package dev.hako.spec;
 
 import dev.hako.config.CgroupDriver;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.hako.oci;
+package dev.hako.spec;
 
 import dev.hako.cri.v1.LinuxContainerSecurityContext;
 import dev.hako.cri.v1.SecurityProfile;

@@ -1,7 +1,7 @@
-package dev.hako.oci;
+package dev.hako.spec;
 
-import static dev.hako.oci.SpecGeneratorTest.listOfMaps;
-import static dev.hako.oci.SpecGeneratorTest.map;
+import static dev.hako.spec.SpecGeneratorTest.listOfMaps;
+import static dev.hako.spec.SpecGeneratorTest.map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package dev.hako.oci;
+package dev.hako.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,6 +17,8 @@ import dev.hako.cri.v1.LinuxContainerSecurityContext;
 import dev.hako.cri.v1.Mount;
 import dev.hako.cri.v1.MountPropagation;
 import dev.hako.error.HakoException;
+import dev.hako.oci.ExecProcess;
+import dev.hako.oci.TestBundles;
 import dev.hako.image.spec.ImageConfig;
 import dev.hako.json.Json;
 import dev.hako.testing.TempDirs;
@@ -419,13 +421,13 @@ class SpecGeneratorTest {
         Map<String, Object> spec = generate(base().addCommand("sleep").addArgs("1000")
                 .addEnvs(kv("A", "1")).build(), null);
         String before = Json.write(spec);
-        Map<String, Object> p = SpecGenerator.execProcess(spec, List.of("echo", "hi"), true);
+        Map<String, Object> p = ExecProcess.of(spec, List.of("echo", "hi"), true);
         assertThat(p.get("args")).isEqualTo(List.of("echo", "hi"));
         assertThat(p.get("terminal")).isEqualTo(true);
         assertThat(p.get("env")).asList().contains("A=1", "TERM=xterm");
         assertThat(p.get("user")).isEqualTo(process(spec).get("user"));
         assertThat(Json.write(spec)).isEqualTo(before); // the container's spec is untouched
-        assertThat(SpecGenerator.execProcess(spec, List.of("true"), false).get("env")).asList().doesNotContain("TERM=xterm");
+        assertThat(ExecProcess.of(spec, List.of("true"), false).get("env")).asList().doesNotContain("TERM=xterm");
     }
 
     @Test
