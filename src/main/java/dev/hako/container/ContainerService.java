@@ -15,6 +15,7 @@ import dev.hako.log.Log;
 import dev.hako.monitor.Conmon;
 import dev.hako.oci.ExecProcess;
 import dev.hako.oci.OciRuntime;
+import dev.hako.spec.HostFacts;
 import dev.hako.spec.SpecGenerator;
 import dev.hako.spec.SpecInput;
 import dev.hako.pod.Pod;
@@ -58,19 +59,19 @@ public final class ContainerService implements PodService.ContainerHook {
     private final Conmon conmon;
     private final Path bundles;
     private final Path layers;
-    private final int minOomScoreAdj;
+    private final SpecGenerator specs;
     private volatile ContainerObserver observer = ContainerObserver.NONE;
     /** One lifecycle change at a time per container; different containers proceed in parallel. */
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
     private final NameReservations creating = new NameReservations();
 
     public ContainerService(HakoConfig config, MetadataStore store, PodService pods, ImageService images) {
-        this(config, store, pods, images, null);
+        this(config, store, pods, images, null, HostFacts.probe());
     }
 
     /** With {@code handlers}, containers asking for a feature their runtime lacks are refused up front. */
     public ContainerService(HakoConfig config, MetadataStore store, PodService pods, ImageService images,
-                            dev.hako.oci.RuntimeHandlers handlers) {
+                            dev.hako.oci.RuntimeHandlers handlers, HostFacts host) {
         this.handlers = handlers;
         this.config = config;
         this.table = new ContainerTable(store);
@@ -79,7 +80,7 @@ public final class ContainerService implements PodService.ContainerHook {
         this.conmon = new Conmon(config.runtime().conmon(), config.state());
         this.bundles = config.state().resolve("containers");
         this.layers = config.root().resolve("containers");
-        this.minOomScoreAdj = ownOomScoreAdj();
+        this.specs = new SpecGenerator(host);
         images.setLayersInUse(this::chainIdsInUse);
         try {
             // bundles hold config.json (the environment) and the rootfs mount; layers the writable layers,
@@ -170,9 +171,9 @@ public final class ContainerService implements PodService.ContainerHook {
             mounted = true;
             FaultPoints.reach("container-rootfs-mounted");
             ImageConfig imageConfig = images.config(image);
-            Map<String, Object> spec = SpecGenerator.generate(new SpecInput(id, withPodAnnotations(cfg, pod, handler),
+            Map<String, Object> spec = specs.generate(new SpecInput(id, withPodAnnotations(cfg, pod, handler),
                     pod.context(), imageConfig,
-                    imageText, rootfs, config.runtime().cgroupDriver(), minOomScoreAdj));
+                    imageText, rootfs, config.runtime().cgroupDriver()));
             PrivateFiles.writeString(bundle.resolve("config.json"), Json.write(spec));
             if (logPath.getParent() != null) {
                 Files.createDirectories(logPath.getParent());
@@ -735,14 +736,6 @@ public final class ContainerService implements PodService.ContainerHook {
         byte[] b = new byte[32];
         ThreadLocalRandom.current().nextBytes(b);
         return HexFormat.of().formatHex(b);
-    }
-
-    private static int ownOomScoreAdj() {
-        try {
-            return Integer.parseInt(Files.readString(Path.of("/proc/self/oom_score_adj")).strip());
-        } catch (IOException | NumberFormatException e) {
-            return 0;
-        }
     }
 
     static void deleteTree(Path p) {

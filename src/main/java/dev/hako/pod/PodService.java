@@ -8,6 +8,7 @@ import dev.hako.cri.v1.PortMapping;
 import dev.hako.error.HakoException;
 import dev.hako.log.Log;
 import dev.hako.network.Cni;
+import dev.hako.spec.HostFacts;
 import dev.hako.spec.PodContext;
 import dev.hako.oci.RuntimeHandlers;
 import dev.hako.store.MetadataStore;
@@ -97,15 +98,15 @@ public final class PodService {
     private volatile Consumer<String> stepListener = step -> {};
 
     public PodService(HakoConfig config, MetadataStore store, RuntimeHandlers handlers) {
-        this(config, store, handlers, null);
+        this(config, store, handlers, null, HostFacts.probe());
     }
 
     /** With {@code cni} non-null, pods with a network namespace of their own are attached through CNI. */
-    public PodService(HakoConfig config, MetadataStore store, RuntimeHandlers handlers, Cni cni) {
+    public PodService(HakoConfig config, MetadataStore store, RuntimeHandlers handlers, Cni cni, HostFacts host) {
         this.cni = cni;
         this.infra = new InfraContainer(config.runtime().infraCommand(), config.state(),
                 new dev.hako.monitor.Conmon(config.runtime().conmon(), config.state()), config.runtime().cgroupDriver(),
-                dev.hako.spec.SpecGenerator.hostMinOomScoreAdj());
+                host.minOomScoreAdj());
         this.table = new PodTable(store);
         this.handlers = handlers;
         this.podLogRoot = config.runtime().podLogRoot();
