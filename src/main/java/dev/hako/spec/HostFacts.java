@@ -57,7 +57,7 @@ public record HostFacts(int minOomScoreAdj, Set<String> capabilities, boolean ap
         return mask;
     }
 
-    private static int minOomScoreAdj(Set<String> caps) {
+    static int minOomScoreAdj(Set<String> caps) {
         try {
             if (caps.contains("CAP_SYS_RESOURCE")) {
                 return -1000;
