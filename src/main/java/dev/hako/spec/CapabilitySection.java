@@ -3,13 +3,12 @@ package dev.hako.spec;
 import dev.hako.cri.v1.Capability;
 import dev.hako.cri.v1.LinuxContainerSecurityContext;
 import dev.hako.error.HakoException;
+import dev.hako.oci.ProcessSpec;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -35,7 +34,7 @@ final class CapabilitySection {
             "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE");
 
     /** The capability sets of the container; {@code available} are Hako's own (nothing else can be granted). */
-    static Map<String, Object> of(LinuxContainerSecurityContext sc, boolean privileged, Set<String> available) {
+    static ProcessSpec.Capabilities of(LinuxContainerSecurityContext sc, boolean privileged, Set<String> available) {
         Capability requested = sc.getCapabilities();
         checkCapabilityNames("add_capabilities", requested.getAddCapabilitiesList(), true);
         checkCapabilityNames("drop_capabilities", requested.getDropCapabilitiesList(), true);
@@ -74,16 +73,7 @@ final class CapabilitySection {
         // a capability Hako itself lacks cannot be granted: runc's capset would fail the container
         caps.retainAll(available);
         ambient.retainAll(available);
-        List<String> set = new ArrayList<>(caps);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("bounding", set);
-        out.put("effective", set);
-        out.put("permitted", set);
-        if (!ambient.isEmpty()) {
-            out.put("inheritable", ambient);
-            out.put("ambient", ambient);
-        }
-        return out;
+        return ProcessSpec.Capabilities.of(new ArrayList<>(caps), ambient);
     }
 
     private static void checkCapabilityNames(String field, List<String> names, boolean allowAll) {

@@ -2,7 +2,9 @@ package dev.hako.spec;
 
 import dev.hako.cri.v1.ContainerConfig;
 import dev.hako.cri.v1.KeyValue;
+import dev.hako.cri.v1.LinuxContainerSecurityContext;
 import dev.hako.error.HakoException;
+import dev.hako.oci.ProcessSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,32 +13,28 @@ import java.util.Map;
 /**
  * The {@code process} section: the command replaces the image's Entrypoint and the args its Cmd,
  * the container's env wins over the image's, the working directory falls back to the image's and
- * then to /. The user and capabilities come in built by their own sections.
+ * then to /. The user and capabilities are built by their own sections.
  */
 final class ProcessSection {
     static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private ProcessSection() {}
 
-    /** The first parts of the section, in config.json order: terminal, user, args, env, cwd. */
-    static Map<String, Object> start(ContainerConfig c, PodContext pod, ImageParts image, Map<String, Object> user) {
-        Map<String, Object> process = new LinkedHashMap<>();
-        process.put("terminal", c.getTty());
-        process.put("user", user);
-        process.put("args", args(c, image));
-        process.put("env", env(c, pod, image));
-        process.put("cwd", cwd(c, image));
-        return process;
-    }
-
-    /** The rest: capabilities, noNewPrivileges when asked, and the oom_score_adj held to the host's floor. */
-    static void finish(Map<String, Object> process, Map<String, Object> capabilities, boolean noNewPrivs, long oomScoreAdj,
-                       int minOomScoreAdj) {
-        process.put("capabilities", capabilities);
-        if (noNewPrivs) {
-            process.put("noNewPrivileges", true);
-        }
-        process.put("oomScoreAdj", (int) Math.max(oomScoreAdj, minOomScoreAdj));
+    /**
+     * The process of the container, its parts built in the order their errors are reported: user,
+     * command, environment, working directory, capabilities.
+     */
+    static ProcessSpec of(SpecInput in, ImageParts image, HostFacts host) {
+        ContainerConfig c = in.config();
+        LinuxContainerSecurityContext sc = c.getLinux().getSecurityContext();
+        ProcessSpec.User user = UserSection.of(in.rootfs(), sc, image.user());
+        List<String> args = args(c, image);
+        List<String> env = env(c, in.pod(), image);
+        String cwd = cwd(c, image);
+        ProcessSpec.Capabilities capabilities = CapabilitySection.of(sc, sc.getPrivileged(), host.capabilities());
+        // the floor: the kernel refuses a lower value from Hako
+        int oomScoreAdj = (int) Math.max(c.getLinux().getResources().getOomScoreAdj(), host.minOomScoreAdj());
+        return new ProcessSpec(c.getTty(), user, args, env, cwd, capabilities, sc.getNoNewPrivs(), oomScoreAdj);
     }
 
     private static List<String> args(ContainerConfig c, ImageParts image) {

@@ -5,6 +5,7 @@ import dev.hako.cri.v1.ContainerConfig;
 import dev.hako.cri.v1.LinuxContainerResources;
 import dev.hako.cri.v1.LinuxContainerSecurityContext;
 import dev.hako.oci.HostCgroups;
+import dev.hako.oci.ProcessSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,10 +53,8 @@ public final class SpecGenerator {
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("ociVersion", OCI_VERSION);
 
-        Map<String, Object> process = ProcessSection.start(c, pod, image, UserSection.of(in.rootfs(), sc, image.user()));
-        Map<String, Object> capabilities = CapabilitySection.of(sc, privileged, host.capabilities());
-        ProcessSection.finish(process, capabilities, sc.getNoNewPrivs(), res.getOomScoreAdj(), host.minOomScoreAdj());
-        spec.put("process", process);
+        ProcessSpec process = ProcessSection.of(in, image, host);
+        spec.put("process", process.toJson());
 
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("path", in.rootfs().toAbsolutePath().toString());
@@ -96,9 +95,8 @@ public final class SpecGenerator {
         if (mounts.rootfsPropagation() != null) {
             linux.put("rootfsPropagation", mounts.rootfsPropagation());
         }
-        @SuppressWarnings("unchecked")
-        List<String> effective = (List<String>) capabilities.get("effective");
-        Map<String, Object> seccomp = Seccomp.forContainer(sc, privileged, Set.copyOf(effective), host.arch());
+        Map<String, Object> seccomp = Seccomp.forContainer(sc, privileged, Set.copyOf(process.capabilities().effective()),
+                host.arch());
         if (seccomp != null) {
             linux.put("seccomp", seccomp);
         }

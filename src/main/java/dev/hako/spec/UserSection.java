@@ -3,11 +3,10 @@ package dev.hako.spec;
 import dev.hako.cri.v1.LinuxContainerSecurityContext;
 import dev.hako.cri.v1.SupplementalGroupsPolicy;
 import dev.hako.error.HakoException;
+import dev.hako.oci.ProcessSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -18,7 +17,7 @@ import java.util.Set;
 final class UserSection {
     private UserSection() {}
 
-    static Map<String, Object> of(Path rootfs, LinuxContainerSecurityContext sc, String imageUser) {
+    static ProcessSpec.User of(Path rootfs, LinuxContainerSecurityContext sc, String imageUser) {
         RootfsUsers db = RootfsUsers.read(rootfs);
         int uid;
         int gid;
@@ -110,10 +109,6 @@ final class UserSection {
         for (long g : sc.getSupplementalGroupsList()) {
             gids.add(g);
         }
-        Map<String, Object> user = new LinkedHashMap<>();
-        user.put("uid", uid);
-        user.put("gid", gid);
-        user.put("additionalGids", new ArrayList<>(gids));
-        return user;
+        return new ProcessSpec.User(uid, gid, new ArrayList<>(gids));
     }
 }
