@@ -1,6 +1,7 @@
 package dev.hako.spec;
 
 import dev.hako.config.CgroupDriver;
+import dev.hako.oci.MountSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -61,17 +62,17 @@ public final class InfraSpec {
         if (pod.utsns() != null && pod.hostname() != null && !pod.hostname().isEmpty()) {
             spec.put("hostname", pod.hostname());
         }
-        List<Map<String, Object>> mounts = new ArrayList<>();
-        mounts.add(MountSection.mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")));
-        mounts.add(MountSection.mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")));
-        mounts.add(MountSection.mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
+        List<MountSpec> mounts = new ArrayList<>();
+        mounts.add(new MountSpec("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")));
+        mounts.add(new MountSpec("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")));
+        mounts.add(new MountSpec("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
         if (pod.resolvConf() != null) {
-            mounts.add(MountSection.mount("/etc/resolv.conf", "bind", pod.resolvConf().toString(), List.of("rbind", "rprivate", "ro")));
+            mounts.add(new MountSpec("/etc/resolv.conf", "bind", pod.resolvConf().toString(), List.of("rbind", "rprivate", "ro")));
         }
         if (pod.hostsFile() != null) {
-            mounts.add(MountSection.mount("/etc/hosts", "bind", pod.hostsFile().toString(), List.of("rbind", "rprivate", "ro")));
+            mounts.add(new MountSpec("/etc/hosts", "bind", pod.hostsFile().toString(), List.of("rbind", "rprivate", "ro")));
         }
-        spec.put("mounts", mounts);
+        spec.put("mounts", MountSpec.toJson(mounts));
 
         Map<String, Object> annotations = new LinkedHashMap<>(podAnnotations);
         annotations.put(Annotations.CONTAINER_TYPE, "sandbox");

@@ -4,14 +4,13 @@ import dev.hako.cri.v1.ContainerConfig;
 import dev.hako.cri.v1.Mount;
 import dev.hako.cri.v1.MountPropagation;
 import dev.hako.error.HakoException;
+import dev.hako.oci.MountSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -23,10 +22,10 @@ final class MountSection {
     private MountSection() {}
 
     /** The mounts in config.json order, and the rootfs propagation a mount needs (null: the runtime's default). */
-    record Result(List<Map<String, Object>> mounts, String rootfsPropagation) {}
+    record Result(List<MountSpec> mounts, String rootfsPropagation) {}
 
     static Result of(ContainerConfig c, PodContext pod, boolean privileged, boolean readonlyRootfs) {
-        List<Map<String, Object>> user = new ArrayList<>();
+        List<MountSpec> user = new ArrayList<>();
         String rootPropagation = null;
         for (int i = 0; i < c.getMountsCount(); i++) {
             Mount m = c.getMounts(i);
@@ -71,11 +70,11 @@ final class MountSection {
                 }
                 opts.add("rro");
             }
-            user.add(mount(m.getContainerPath(), "bind", m.getHostPath(), opts));
+            user.add(MountSpec.bind(m.getContainerPath(), m.getHostPath(), opts));
         }
         Set<String> taken = new HashSet<>();
-        for (Map<String, Object> m : user) {
-            taken.add(clean((String) m.get("destination")));
+        for (MountSpec m : user) {
+            taken.add(clean(m.destination()));
         }
         // the pod's files, unless the kubelet mounts its own (it does for /etc/hosts outside the host network)
         String rw = readonlyRootfs ? "ro" : "rw";
@@ -83,15 +82,15 @@ final class MountSection {
         addPodFile(user, taken, "/etc/resolv.conf", pod.resolvConf(), rw);
         addPodFile(user, taken, "/etc/hostname", pod.hostnameFile(), rw);
         if (pod.shm() != null && !taken.contains("/dev/shm")) {
-            user.add(mount("/dev/shm", "bind", pod.shm().toString(), List.of("rbind", "rprivate", "rw")));
+            user.add(MountSpec.bind("/dev/shm", pod.shm().toString(), List.of("rbind", "rprivate", "rw")));
             taken.add("/dev/shm");
         }
         // shallow destinations first, so a mount never hides one below it
-        user.sort(Comparator.comparingInt(m -> depth((String) m.get("destination"))));
+        user.sort(Comparator.comparingInt(m -> depth(m.destination())));
 
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (Map<String, Object> d : defaultMounts(privileged)) {
-            if (!taken.contains((String) d.get("destination"))) {
+        List<MountSpec> out = new ArrayList<>();
+        for (MountSpec d : defaultMounts(privileged)) {
+            if (!taken.contains(d.destination())) {
                 out.add(d);
             }
         }
@@ -99,36 +98,26 @@ final class MountSection {
         return new Result(out, rootPropagation);
     }
 
-    private static void addPodFile(List<Map<String, Object>> mounts, Set<String> taken, String dest, Path source, String rw) {
+    private static void addPodFile(List<MountSpec> mounts, Set<String> taken, String dest, Path source, String rw) {
         if (source == null || taken.contains(dest)) {
             return;
         }
-        mounts.add(mount(dest, "bind", source.toString(), List.of("rbind", "rprivate", rw)));
+        mounts.add(MountSpec.bind(dest, source.toString(), List.of("rbind", "rprivate", rw)));
         taken.add(dest);
     }
 
-    private static List<Map<String, Object>> defaultMounts(boolean privileged) {
+    private static List<MountSpec> defaultMounts(boolean privileged) {
         String sysRw = privileged ? "rw" : "ro";
-        List<Map<String, Object>> out = new ArrayList<>();
-        out.add(mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")));
-        out.add(mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")));
-        out.add(mount("/dev/pts", "devpts", "devpts",
+        List<MountSpec> out = new ArrayList<>();
+        out.add(new MountSpec("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")));
+        out.add(new MountSpec("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")));
+        out.add(new MountSpec("/dev/pts", "devpts", "devpts",
                 List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")));
-        out.add(mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
-        out.add(mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")));
-        out.add(mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", sysRw)));
-        out.add(mount("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", sysRw)));
+        out.add(new MountSpec("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")));
+        out.add(new MountSpec("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")));
+        out.add(new MountSpec("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", sysRw)));
+        out.add(new MountSpec("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", sysRw)));
         return out;
-    }
-
-    /** One mount entry; {@code options} are copied. */
-    static Map<String, Object> mount(String dest, String type, String source, List<String> options) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("destination", dest);
-        m.put("type", type);
-        m.put("source", source);
-        m.put("options", new ArrayList<>(options));
-        return m;
     }
 
     private static String clean(String p) {

@@ -5,6 +5,7 @@ import dev.hako.cri.v1.ContainerConfig;
 import dev.hako.cri.v1.LinuxContainerResources;
 import dev.hako.cri.v1.LinuxContainerSecurityContext;
 import dev.hako.oci.HostCgroups;
+import dev.hako.oci.MountSpec;
 import dev.hako.oci.ProcessSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -66,7 +67,7 @@ public final class SpecGenerator {
         }
 
         MountSection.Result mounts = MountSection.of(c, pod, privileged, sc.getReadonlyRootfs());
-        spec.put("mounts", mounts.mounts());
+        spec.put("mounts", MountSpec.toJson(mounts.mounts()));
         spec.put("annotations", Annotations.of(in));
 
         Map<String, Object> linux = new LinkedHashMap<>();
