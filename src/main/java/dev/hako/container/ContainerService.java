@@ -13,9 +13,11 @@ import dev.hako.image.ImageService;
 import dev.hako.json.Json;
 import dev.hako.log.Log;
 import dev.hako.monitor.Conmon;
+import dev.hako.oci.ExecProcess;
 import dev.hako.oci.OciRuntime;
-import dev.hako.oci.SpecGenerator;
-import dev.hako.oci.SpecInput;
+import dev.hako.spec.HostFacts;
+import dev.hako.spec.SpecGenerator;
+import dev.hako.spec.SpecInput;
 import dev.hako.pod.Pod;
 import dev.hako.pod.PodService;
 import dev.hako.store.ContainerRow;
@@ -56,19 +58,19 @@ public final class ContainerService implements PodService.ContainerHook {
     private final Conmon conmon;
     private final Path bundles;
     private final Path layers;
-    private final int minOomScoreAdj;
+    private final SpecGenerator specs;
     private volatile ContainerObserver observer = ContainerObserver.NONE;
     /** One lifecycle change at a time per container; different containers proceed in parallel. */
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
     private final NameReservations creating = new NameReservations();
 
     public ContainerService(HakoConfig config, MetadataStore store, PodService pods, ImageService images) {
-        this(config, store, pods, images, null);
+        this(config, store, pods, images, null, HostFacts.probe());
     }
 
     /** With {@code handlers}, containers asking for a feature their runtime lacks are refused up front. */
     public ContainerService(HakoConfig config, MetadataStore store, PodService pods, ImageService images,
-                            dev.hako.oci.RuntimeHandlers handlers) {
+                            dev.hako.oci.RuntimeHandlers handlers, HostFacts host) {
         this.handlers = handlers;
         this.config = config;
         this.table = new ContainerTable(store);
@@ -77,7 +79,7 @@ public final class ContainerService implements PodService.ContainerHook {
         this.conmon = new Conmon(config.runtime().conmon(), config.state());
         this.bundles = config.state().resolve("containers");
         this.layers = config.root().resolve("containers");
-        this.minOomScoreAdj = ownOomScoreAdj();
+        this.specs = new SpecGenerator(host);
         images.setLayersInUse(this::chainIdsInUse);
         try {
             // bundles hold config.json (the environment) and the rootfs mount; layers the writable layers,
@@ -168,9 +170,9 @@ public final class ContainerService implements PodService.ContainerHook {
             mounted = true;
             FaultPoints.reach("container-rootfs-mounted");
             ImageConfig imageConfig = images.config(image);
-            Map<String, Object> spec = SpecGenerator.generate(new SpecInput(id, withPodAnnotations(cfg, pod, handler),
+            Map<String, Object> spec = specs.generate(new SpecInput(id, withPodAnnotations(cfg, pod, handler),
                     pod.context(), imageConfig,
-                    imageText, rootfs, config.runtime().cgroupDriver(), minOomScoreAdj));
+                    imageText, rootfs, config.runtime().cgroupDriver()));
             PrivateFiles.writeString(bundle.resolve("config.json"), Json.write(spec));
             if (logPath.getParent() != null) {
                 Files.createDirectories(logPath.getParent());
@@ -393,7 +395,7 @@ public final class ContainerService implements PodService.ContainerHook {
             throw HakoException.invalidArgument("cmd", "no command given");
         }
         Map<String, Object> spec = specTree(c);
-        Map<String, Object> process = SpecGenerator.execProcess(spec, cmd, false);
+        Map<String, Object> process = ExecProcess.of(spec, cmd, false);
         Duration timeout = timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : Duration.ZERO;
         Conmon.ExecResult result = conmon.execSync(id, c.bundle(), handlerByName(c.handler()), process, timeout);
         if (result.timedOut()) {
@@ -731,14 +733,6 @@ public final class ContainerService implements PodService.ContainerHook {
 
     private String newId() {
         return Ids.fresh(id -> table.byId(id).isPresent());
-    }
-
-    private static int ownOomScoreAdj() {
-        try {
-            return Integer.parseInt(Files.readString(Path.of("/proc/self/oom_score_adj")).strip());
-        } catch (IOException | NumberFormatException e) {
-            return 0;
-        }
     }
 
     static void deleteTree(Path p) {

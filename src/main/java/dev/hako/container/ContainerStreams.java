@@ -5,7 +5,7 @@ import dev.hako.error.HakoException;
 import dev.hako.json.Json;
 import dev.hako.log.Log;
 import dev.hako.oci.OciRuntime;
-import dev.hako.oci.SpecGenerator;
+import dev.hako.oci.ExecProcess;
 import dev.hako.pod.Pod;
 import dev.hako.pod.PodService;
 import dev.hako.stream.SessionIo;
@@ -86,7 +86,7 @@ public final class ContainerStreams implements StreamBackend {
         OciRuntime runtime = new OciRuntime(handler, systemd);
         @SuppressWarnings("unchecked")
         Map<String, Object> spec = (Map<String, Object>) Json.parse(new String(containers.spec(c), StandardCharsets.UTF_8));
-        Map<String, Object> process = SpecGenerator.execProcess(spec, cmd, io.tty());
+        Map<String, Object> process = ExecProcess.of(spec, cmd, io.tty());
         PrivateFiles.directory(execDir);
         Path dir = Files.createTempDirectory(execDir, c.id().substring(0, 12) + "-"); // 0700
         Path processJson = dir.resolve("process.json");

@@ -15,6 +15,7 @@ import dev.hako.network.Cni;
 import dev.hako.network.NetworkState;
 import dev.hako.network.SettingStore;
 import dev.hako.oci.RuntimeHandlers;
+import dev.hako.spec.HostFacts;
 import dev.hako.store.MetadataStore;
 import dev.hako.store.StoreException;
 import java.io.IOException;
@@ -61,8 +62,9 @@ public final class Daemon {
             Cni cni = new Cni(config.network(), config.state().resolve("cni"));
             NetworkState network = new NetworkState(SettingStore.of(store::setting, store::putSetting), cni);
             ImageService images = new ImageService(config, store);
-            PodService pods = new PodService(config, store, handlers, cni);
-            ContainerService containers = new ContainerService(config, store, pods, images, handlers);
+            HostFacts host = HostFacts.probe(); // once: infra and app containers share its oom_score_adj floor
+            PodService pods = new PodService(config, store, handlers, cni, host);
+            ContainerService containers = new ContainerService(config, store, pods, images, handlers, host);
             startupPhase("services", started);
             pods.setContainerHook(containers);
             pods.recover();

@@ -64,7 +64,7 @@ public record HostCgroups(String mode, Set<String> controllers, boolean swapAcco
     }
 
     /** Detection from a mountinfo text and the cgroup root (for tests: any directory). */
-    static HostCgroups detect(String mountinfo, Path root) {
+    public static HostCgroups detect(String mountinfo, Path root) {
         Set<String> v1 = new TreeSet<>();
         boolean v2Root = false;
         boolean unified = false;
@@ -121,7 +121,7 @@ public record HostCgroups(String mode, Set<String> controllers, boolean swapAcco
     }
 
     /**
-     * The CRI resource fields this host cannot enforce, each with the reason: what {@link SpecGenerator}
+     * The CRI resource fields this host cannot enforce, each with the reason: what the spec generator ({@code dev.hako.spec})
      * leaves out of every container's {@code linux.resources}.
      */
     public Map<String, String> omitted() {

@@ -2,7 +2,7 @@ package dev.hako.pod;
 
 import dev.hako.cri.v1.NamespaceMode;
 import dev.hako.cri.v1.PodSandboxConfig;
-import dev.hako.oci.PodContext;
+import dev.hako.spec.PodContext;
 import java.nio.file.Path;
 import java.time.Instant;
 

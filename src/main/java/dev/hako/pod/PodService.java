@@ -8,7 +8,8 @@ import dev.hako.cri.v1.PortMapping;
 import dev.hako.error.HakoException;
 import dev.hako.log.Log;
 import dev.hako.network.Cni;
-import dev.hako.oci.PodContext;
+import dev.hako.spec.HostFacts;
+import dev.hako.spec.PodContext;
 import dev.hako.oci.RuntimeHandlers;
 import dev.hako.store.Ids;
 import dev.hako.store.MetadataStore;
@@ -91,15 +92,15 @@ public final class PodService {
     private volatile Consumer<String> stepListener = step -> {};
 
     public PodService(HakoConfig config, MetadataStore store, RuntimeHandlers handlers) {
-        this(config, store, handlers, null);
+        this(config, store, handlers, null, HostFacts.probe());
     }
 
     /** With {@code cni} non-null, pods with a network namespace of their own are attached through CNI. */
-    public PodService(HakoConfig config, MetadataStore store, RuntimeHandlers handlers, Cni cni) {
+    public PodService(HakoConfig config, MetadataStore store, RuntimeHandlers handlers, Cni cni, HostFacts host) {
         this.cni = cni;
         this.infra = new InfraContainer(config.runtime().infraCommand(), config.state(),
                 new dev.hako.monitor.Conmon(config.runtime().conmon(), config.state()), config.runtime().cgroupDriver(),
-                dev.hako.oci.SpecGenerator.hostMinOomScoreAdj());
+                host.minOomScoreAdj());
         this.table = new PodTable(store);
         this.handlers = handlers;
         this.podLogRoot = config.runtime().podLogRoot();
@@ -145,7 +146,7 @@ public final class PodService {
     public Pod run(PodSandboxConfig config, String runtimeHandler) {
         SandboxPlan plan = SandboxPlan.of(config);
         LogPaths.checkDirectory(config.getLogDirectory(), podLogRoot, "config.log_directory");
-        dev.hako.oci.SpecGenerator.checkSysctls(config.getLinux().getSysctlsMap(), !plan.hostNetwork(), !plan.hostIpc(),
+        dev.hako.spec.SpecGenerator.checkSysctls(config.getLinux().getSysctlsMap(), !plan.hostNetwork(), !plan.hostIpc(),
                 "config.linux.sysctls");
         String handler = resolveHandler(runtimeHandler);
         String key = plan.key();

@@ -23,7 +23,7 @@ import dev.hako.cri.v1.PodSandboxConfig;
 import dev.hako.cri.v1.RunPodSandboxRequest;
 import dev.hako.cri.v1.RemovePodSandboxRequest;
 import dev.hako.cri.v1.SecurityProfile;
-import dev.hako.oci.SpecGenerator;
+import dev.hako.spec.SpecGenerator;
 import dev.hako.testing.DaemonProcess;
 import dev.hako.testing.PodFixture;
 import io.grpc.Status;

@@ -11,8 +11,8 @@ import dev.hako.cri.v1.LinuxContainerConfig;
 import dev.hako.cri.v1.LinuxContainerResources;
 import dev.hako.error.HakoException;
 import dev.hako.oci.OciRuntime;
-import dev.hako.oci.PodContext;
-import dev.hako.oci.SpecGenerator;
+import dev.hako.spec.PodContext;
+import dev.hako.oci.ExecProcess;
 import dev.hako.oci.TestBundles;
 import dev.hako.testing.TempDirs;
 import java.io.IOException;
@@ -107,19 +107,19 @@ class ConmonIT {
     void execSyncSeparatesStreamsAndReportsTheExitCode() throws Exception {
         Ctr c = createStarted(TestBundles.command("sleeper", "sleep", "1000"), false);
         Conmon.ExecResult hi = conmon.execSync(c.id, c.bundle, handler,
-                SpecGenerator.execProcess(c.spec, List.of("echo", "hi"), false), Duration.ofSeconds(10));
+                ExecProcess.of(c.spec, List.of("echo", "hi"), false), Duration.ofSeconds(10));
         assertThat(hi.exitCode()).isZero();
         assertThat(new String(hi.stdout(), StandardCharsets.UTF_8)).isEqualTo("hi\n");
         assertThat(hi.stderr()).isEmpty();
 
-        Conmon.ExecResult mixed = conmon.execSync(c.id, c.bundle, handler, SpecGenerator.execProcess(c.spec,
+        Conmon.ExecResult mixed = conmon.execSync(c.id, c.bundle, handler, ExecProcess.of(c.spec,
                 List.of("sh", "-c", "echo out; printf 'no newline'; echo bad >&2; exit 7"), false), Duration.ofSeconds(10));
         assertThat(mixed.exitCode()).isEqualTo(7);
         assertThat(new String(mixed.stdout(), StandardCharsets.UTF_8)).isEqualTo("out\nno newline");
         assertThat(new String(mixed.stderr(), StandardCharsets.UTF_8)).isEqualTo("bad\n");
 
         assertThatThrownBy(() -> conmon.execSync(c.id, c.bundle, handler,
-                SpecGenerator.execProcess(c.spec, List.of("/nope"), false), Duration.ofSeconds(10)))
+                ExecProcess.of(c.spec, List.of("/nope"), false), Duration.ofSeconds(10)))
                 .isInstanceOf(HakoException.class)
                 .hasMessageContaining("exec: \"/nope\": stat /nope: no such file or directory");
         assertThat(runtime.state(c.id)).get().extracting(OciRuntime.State::status).isEqualTo("running");
@@ -134,7 +134,7 @@ class ConmonIT {
         String detached = "sleep 30" + (1000 + seq);
         long t0 = System.nanoTime();
         // a child in the background, a grandchild in its own session (setsid), then the command itself
-        Conmon.ExecResult r = conmon.execSync(c.id, c.bundle, handler, SpecGenerator.execProcess(c.spec,
+        Conmon.ExecResult r = conmon.execSync(c.id, c.bundle, handler, ExecProcess.of(c.spec,
                 List.of("sh", "-c", "echo started; " + child + " & setsid sh -c '" + detached + "' & exec " + marker),
                 false), Duration.ofSeconds(1));
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -164,7 +164,7 @@ class ConmonIT {
             List<Future<Conmon.ExecResult>> results = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 results.add(pool.submit(() -> conmon.execSync(c.id, c.bundle, handler,
-                        SpecGenerator.execProcess(c.spec, List.of("sh", "-c", "exec " + marker), false),
+                        ExecProcess.of(c.spec, List.of("sh", "-c", "exec " + marker), false),
                         Duration.ofSeconds(1))));
             }
             for (Future<Conmon.ExecResult> f : results) {

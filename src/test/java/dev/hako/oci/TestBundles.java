@@ -5,6 +5,10 @@ import dev.hako.cri.v1.ContainerConfig;
 import dev.hako.cri.v1.ContainerMetadata;
 import dev.hako.image.spec.ImageConfig;
 import dev.hako.json.Json;
+import dev.hako.spec.HostFacts;
+import dev.hako.spec.PodContext;
+import dev.hako.spec.SpecGenerator;
+import dev.hako.spec.SpecInput;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,8 +72,8 @@ public final class TestBundles {
     public static Map<String, Object> writeBundle(Path bundle, String id, ContainerConfig config, PodContext pod,
                                                   Path rootfs) throws IOException {
         Files.createDirectories(bundle);
-        Map<String, Object> spec = SpecGenerator.generate(new SpecInput(id, config, pod, null, "busybox:test", rootfs,
-                CgroupDriver.CGROUPFS, SpecGenerator.hostMinOomScoreAdj()));
+        Map<String, Object> spec = new SpecGenerator(HostFacts.probe()).generate(new SpecInput(id, config, pod, null,
+                "busybox:test", rootfs, CgroupDriver.CGROUPFS));
         Files.writeString(bundle.resolve("config.json"), Json.write(spec));
         return spec;
     }

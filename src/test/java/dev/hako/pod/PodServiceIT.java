@@ -14,7 +14,7 @@ import dev.hako.cri.v1.PodSandboxConfig;
 import dev.hako.cri.v1.PodSandboxMetadata;
 import dev.hako.error.HakoException;
 import dev.hako.error.HakoException.Kind;
-import dev.hako.oci.PodContext;
+import dev.hako.spec.PodContext;
 import dev.hako.oci.RuntimeHandlers;
 import dev.hako.store.MetadataStore;
 import dev.hako.testing.HostState;

@@ -28,7 +28,7 @@ import dev.hako.cri.v1.PodSandboxMetadata;
 import dev.hako.cri.v1.PodSandboxStats;
 import dev.hako.cri.v1.PodSandboxStatsRequest;
 import dev.hako.error.HakoException;
-import dev.hako.oci.PodContext;
+import dev.hako.spec.PodContext;
 import dev.hako.pod.Pod;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

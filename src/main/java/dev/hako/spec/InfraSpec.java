@@ -1,6 +1,7 @@
-package dev.hako.oci;
+package dev.hako.spec;
 
 import dev.hako.config.CgroupDriver;
+import dev.hako.oci.MountSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,7 +45,7 @@ public final class InfraSpec {
         argv.add(BINARY);
         argv.addAll(args);
         process.put("args", argv);
-        process.put("env", List.of(SpecGenerator.DEFAULT_PATH));
+        process.put("env", List.of(ProcessSection.DEFAULT_PATH));
         process.put("cwd", "/");
         List<String> none = List.of();
         Map<String, Object> caps = new LinkedHashMap<>();
@@ -61,24 +62,24 @@ public final class InfraSpec {
         if (pod.utsns() != null && pod.hostname() != null && !pod.hostname().isEmpty()) {
             spec.put("hostname", pod.hostname());
         }
-        List<Map<String, Object>> mounts = new ArrayList<>();
-        mounts.add(SpecGenerator.mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")));
-        mounts.add(SpecGenerator.mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")));
-        mounts.add(SpecGenerator.mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
+        List<MountSpec> mounts = new ArrayList<>();
+        mounts.add(new MountSpec("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")));
+        mounts.add(new MountSpec("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")));
+        mounts.add(new MountSpec("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
         if (pod.resolvConf() != null) {
-            mounts.add(SpecGenerator.mount("/etc/resolv.conf", "bind", pod.resolvConf().toString(), List.of("rbind", "rprivate", "ro")));
+            mounts.add(new MountSpec("/etc/resolv.conf", "bind", pod.resolvConf().toString(), List.of("rbind", "rprivate", "ro")));
         }
         if (pod.hostsFile() != null) {
-            mounts.add(SpecGenerator.mount("/etc/hosts", "bind", pod.hostsFile().toString(), List.of("rbind", "rprivate", "ro")));
+            mounts.add(new MountSpec("/etc/hosts", "bind", pod.hostsFile().toString(), List.of("rbind", "rprivate", "ro")));
         }
-        spec.put("mounts", mounts);
+        spec.put("mounts", MountSpec.toJson(mounts));
 
         Map<String, Object> annotations = new LinkedHashMap<>(podAnnotations);
-        annotations.put(SpecGenerator.ANN_CONTAINER_TYPE, "sandbox");
-        annotations.put(SpecGenerator.ANN_SANDBOX_ID, pod.podId());
-        annotations.put(SpecGenerator.ANN_SANDBOX_NAME, SpecGenerator.nz(pod.podName()));
-        annotations.put(SpecGenerator.ANN_SANDBOX_NAMESPACE, SpecGenerator.nz(pod.podNamespace()));
-        annotations.put(SpecGenerator.ANN_SANDBOX_UID, SpecGenerator.nz(pod.podUid()));
+        annotations.put(Annotations.CONTAINER_TYPE, "sandbox");
+        annotations.put(Annotations.SANDBOX_ID, pod.podId());
+        annotations.put(Annotations.SANDBOX_NAME, Annotations.nz(pod.podName()));
+        annotations.put(Annotations.SANDBOX_NAMESPACE, Annotations.nz(pod.podNamespace()));
+        annotations.put(Annotations.SANDBOX_UID, Annotations.nz(pod.podUid()));
         spec.put("annotations", annotations);
 
         Map<String, Object> linux = new LinkedHashMap<>();
@@ -86,24 +87,24 @@ public final class InfraSpec {
             linux.put("sysctl", new LinkedHashMap<>(pod.sysctls()));
         }
         linux.put("resources", Map.of("devices", List.of(Map.of("allow", false, "access", "rwm"))));
-        linux.put("cgroupsPath", SpecGenerator.cgroupsPath(driver, pod.cgroupParent(), pod.podId()));
+        linux.put("cgroupsPath", CgroupsPath.of(driver, pod.cgroupParent(), pod.podId()));
         List<Map<String, Object>> namespaces = new ArrayList<>();
         if (!pod.hostPid()) {
-            namespaces.add(SpecGenerator.namespace("pid", null));
+            namespaces.add(NamespaceSection.namespace("pid", null));
         }
         if (pod.netns() != null) {
-            namespaces.add(SpecGenerator.namespace("network", pod.netns()));
+            namespaces.add(NamespaceSection.namespace("network", pod.netns()));
         }
         if (pod.ipcns() != null) {
-            namespaces.add(SpecGenerator.namespace("ipc", pod.ipcns()));
+            namespaces.add(NamespaceSection.namespace("ipc", pod.ipcns()));
         }
         if (pod.utsns() != null) {
-            namespaces.add(SpecGenerator.namespace("uts", pod.utsns()));
+            namespaces.add(NamespaceSection.namespace("uts", pod.utsns()));
         }
-        namespaces.add(SpecGenerator.namespace("mount", null));
+        namespaces.add(NamespaceSection.namespace("mount", null));
         linux.put("namespaces", namespaces);
-        linux.put("maskedPaths", SpecGenerator.DEFAULT_MASKED_PATHS);
-        linux.put("readonlyPaths", SpecGenerator.DEFAULT_READONLY_PATHS);
+        linux.put("maskedPaths", MaskedPaths.DEFAULT_MASKED_PATHS);
+        linux.put("readonlyPaths", MaskedPaths.DEFAULT_READONLY_PATHS);
         spec.put("linux", linux);
         SpecLimits.check(spec);
         return spec;

@@ -1,7 +1,8 @@
-package dev.hako.oci;
+package dev.hako.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hako.testing.TempDirs;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -75,6 +76,24 @@ class RootfsUsersTest {
         try (RandomAccessFile f = new RandomAccessFile(rootfs.resolve(name).toFile(), "rw")) {
             f.write(head.getBytes(StandardCharsets.UTF_8));
             f.setLength(length);
+        }
+    }
+
+    @Test
+    void rootfsPathsNeverLeaveTheRoot() throws Exception {
+        Path dir = TempDirs.create("hako-rootfs-");
+        try {
+            Path root = Files.createDirectories(dir.resolve("root"));
+            Files.createDirectories(root.resolve("etc"));
+            Files.createSymbolicLink(root.resolve("etc/up"), Path.of("../../../../.."));
+            Files.createSymbolicLink(root.resolve("etc/abs"), Path.of("/etc"));
+            Files.createSymbolicLink(root.resolve("etc/loop"), Path.of("loop"));
+            assertThat(RootfsUsers.resolveInRoot(root, "/etc/up/etc/passwd")).isEqualTo(root.resolve("etc/passwd"));
+            assertThat(RootfsUsers.resolveInRoot(root, "/etc/abs/passwd")).isEqualTo(root.resolve("etc/passwd"));
+            assertThat(RootfsUsers.resolveInRoot(root, "/../../etc/group")).isEqualTo(root.resolve("etc/group"));
+            assertThat(RootfsUsers.resolveInRoot(root, "/etc/loop/x")).isNull();
+        } finally {
+            TempDirs.delete(dir);
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.hako.oci;
+package dev.hako.spec;
 
 import dev.hako.log.Log;
 import java.io.ByteArrayOutputStream;

@@ -1,7 +1,7 @@
-package dev.hako.oci;
+package dev.hako.spec;
 
-import static dev.hako.oci.SpecGeneratorTest.listOfMaps;
-import static dev.hako.oci.SpecGeneratorTest.map;
+import static dev.hako.spec.SpecGeneratorTest.listOfMaps;
+import static dev.hako.spec.SpecGeneratorTest.map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -194,7 +194,7 @@ class SecuritySpecTest {
                 .setProfileType(SecurityProfile.ProfileType.Localhost).setLocalhostRef("k8s-x"))), "localhost/k8s-x");
         failedPrecondition(() -> generate(sc().setApparmorProfile("runtime/default")), "AppArmor");
         failedPrecondition(() -> generate(sc().setSelinuxOptions(SELinuxOption.newBuilder().setType("spc_t"))), "SELinux");
-        if (!SpecGenerator.apparmorEnabled()) {
+        if (!HostFacts.probe().apparmor()) {
             failedPrecondition(() -> generate(sc().setApparmorProfile("localhost/x")), "this host has no AppArmor");
         }
     }
@@ -243,7 +243,8 @@ class SecuritySpecTest {
     private Map<String, Object> generate(LinuxContainerSecurityContext.Builder sc, PodContext pod) {
         ContainerConfig c = ContainerConfig.newBuilder().setMetadata(ContainerMetadata.newBuilder().setName("ctr"))
                 .addCommand("sh").setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(sc)).build();
-        return SpecGenerator.generate(new SpecInput("cid", c, pod, null, "busybox", rootfs, CgroupDriver.CGROUPFS, 0));
+        return new SpecGenerator(HostFacts.probe().withMinOomScoreAdj(0))
+                .generate(new SpecInput("cid", c, pod, null, "busybox", rootfs, CgroupDriver.CGROUPFS));
     }
 
     private static void invalid(ThrowingCallable call, String... parts) {

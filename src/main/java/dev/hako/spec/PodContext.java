@@ -1,4 +1,4 @@
-package dev.hako.oci;
+package dev.hako.spec;
 
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.hako.oci;
+package dev.hako.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,6 +17,8 @@ import dev.hako.cri.v1.LinuxContainerSecurityContext;
 import dev.hako.cri.v1.Mount;
 import dev.hako.cri.v1.MountPropagation;
 import dev.hako.error.HakoException;
+import dev.hako.oci.ExecProcess;
+import dev.hako.oci.TestBundles;
 import dev.hako.image.spec.ImageConfig;
 import dev.hako.json.Json;
 import dev.hako.testing.TempDirs;
@@ -31,6 +33,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class SpecGeneratorTest {
+    private static final HostFacts HOST = HostFacts.probe();
     private Path dir;
     private Path rootfs;
 
@@ -92,7 +95,7 @@ class SpecGeneratorTest {
     void defaultPathWhenTheImageHasNoneAndTermForTty() {
         ContainerConfig c = base().addCommand("sh").setTty(true).build();
         Map<String, Object> p = process(generate(c, null));
-        assertThat(p.get("env")).isEqualTo(List.of(SpecGenerator.DEFAULT_PATH, "HOSTNAME=podhost", "TERM=xterm"));
+        assertThat(p.get("env")).isEqualTo(List.of(ProcessSection.DEFAULT_PATH, "HOSTNAME=podhost", "TERM=xterm"));
         assertThat(p.get("terminal")).isEqualTo(true);
     }
 
@@ -322,7 +325,7 @@ class SpecGeneratorTest {
                 LinuxContainerSecurityContext.newBuilder().setPrivileged(true))).build();
         Map<String, Object> spec = generate(priv, null);
         assertThat(map(process(spec).get("capabilities")).get("bounding")).asList()
-                .containsExactlyInAnyOrderElementsOf(SpecGenerator.currentCapabilities())
+                .containsExactlyInAnyOrderElementsOf(HOST.capabilities())
                 .contains("CAP_SYS_ADMIN");
         assertThat(linux(spec)).doesNotContainKeys("maskedPaths", "readonlyPaths");
         assertThat(mountsByDest(spec).get("/sys").get("options")).asList().contains("rw");
@@ -390,8 +393,8 @@ class SpecGeneratorTest {
 
         PodContext p = new PodContext("p1", "web", "ns1", "u1", "h", null, null, null, null, false, null, null, null,
                 null, "kubepods-pod1.slice", Map.of());
-        Map<String, Object> spec = SpecGenerator.generate(new SpecInput("cid", base().addCommand("sh").build(), p, null,
-                "img", rootfs, CgroupDriver.SYSTEMD, 0));
+        Map<String, Object> spec = new SpecGenerator(HOST).generate(new SpecInput("cid", base().addCommand("sh").build(), p,
+                null, "img", rootfs, CgroupDriver.SYSTEMD));
         assertThat(linux(spec)).containsEntry("cgroupsPath", "kubepods-pod1.slice:hako:cid");
         assertThat(linux(generate(base().addCommand("sh").build(), null))).containsEntry("cgroupsPath", "/hako/hako-cid");
     }
@@ -401,8 +404,8 @@ class SpecGeneratorTest {
         ContainerConfig c = base().addCommand("sh").putAnnotations("user.example/a", "1").build();
         PodContext pod = new PodContext("sandbox1", "web", "team", "uid-7", "h", null, null, null, null, false, null,
                 null, null, null, "", Map.of());
-        Map<String, Object> spec = SpecGenerator.generate(new SpecInput("cid", c, pod, null, "docker.io/library/busybox:1",
-                rootfs, CgroupDriver.CGROUPFS, 0));
+        Map<String, Object> spec = new SpecGenerator(HOST).generate(new SpecInput("cid", c, pod, null,
+                "docker.io/library/busybox:1", rootfs, CgroupDriver.CGROUPFS));
         assertThat(map(spec.get("annotations")))
                 .containsEntry("user.example/a", "1")
                 .containsEntry("io.kubernetes.cri.container-type", "container")
@@ -419,13 +422,13 @@ class SpecGeneratorTest {
         Map<String, Object> spec = generate(base().addCommand("sleep").addArgs("1000")
                 .addEnvs(kv("A", "1")).build(), null);
         String before = Json.write(spec);
-        Map<String, Object> p = SpecGenerator.execProcess(spec, List.of("echo", "hi"), true);
+        Map<String, Object> p = ExecProcess.of(spec, List.of("echo", "hi"), true);
         assertThat(p.get("args")).isEqualTo(List.of("echo", "hi"));
         assertThat(p.get("terminal")).isEqualTo(true);
         assertThat(p.get("env")).asList().contains("A=1", "TERM=xterm");
         assertThat(p.get("user")).isEqualTo(process(spec).get("user"));
         assertThat(Json.write(spec)).isEqualTo(before); // the container's spec is untouched
-        assertThat(SpecGenerator.execProcess(spec, List.of("true"), false).get("env")).asList().doesNotContain("TERM=xterm");
+        assertThat(ExecProcess.of(spec, List.of("true"), false).get("env")).asList().doesNotContain("TERM=xterm");
     }
 
     @Test
@@ -464,7 +467,8 @@ class SpecGeneratorTest {
     }
 
     private Map<String, Object> generate(ContainerConfig c, ImageConfig img, PodContext pod, int minOom) {
-        return SpecGenerator.generate(new SpecInput("cid", c, pod, img, "busybox", rootfs, CgroupDriver.CGROUPFS, minOom));
+        return new SpecGenerator(HOST.withMinOomScoreAdj(minOom))
+                .generate(new SpecInput("cid", c, pod, img, "busybox", rootfs, CgroupDriver.CGROUPFS));
     }
 
     private List<String> args(ContainerConfig c, ImageConfig img) {

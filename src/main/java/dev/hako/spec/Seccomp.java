@@ -1,4 +1,4 @@
-package dev.hako.oci;
+package dev.hako.spec;
 
 import dev.hako.cri.v1.LinuxContainerSecurityContext;
 import dev.hako.cri.v1.SecurityProfile;
@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -36,8 +35,9 @@ public final class Seccomp {
 
     private static volatile Map<String, Object> defaultProfile;
 
-    /** The profile for the container, or null to run it unconfined. */
-    public static Map<String, Object> forContainer(LinuxContainerSecurityContext sc, boolean privileged, Set<String> caps) {
+    /** The profile for the container on a host of {@code arch} ({@link HostFacts#arch()}), or null to run it unconfined. */
+    static Map<String, Object> forContainer(LinuxContainerSecurityContext sc, boolean privileged, Set<String> caps,
+                                            String arch) {
         if (privileged) {
             return null;
         }
@@ -64,7 +64,7 @@ public final class Seccomp {
                         + "\" is none of runtime/default, docker/default, unconfined and localhost/<path>");
             }
         }
-        return raw == null ? null : resolve(raw, caps, hostArch());
+        return raw == null ? null : resolve(raw, caps, arch);
     }
 
     /** Hako's default profile as shipped (with its includes and excludes). */
@@ -108,16 +108,6 @@ public final class Seccomp {
             throw HakoException.invalidArgument(field, "seccomp profile " + ref + ": syscalls is not a list");
         }
         return p;
-    }
-
-    /** The host's architecture as Docker's archMap names it. */
-    static String hostArch() {
-        String a = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
-        return switch (a) {
-            case "amd64", "x86_64" -> "amd64";
-            case "aarch64", "arm64" -> "arm64";
-            default -> a;
-        };
     }
 
     /** The OCI form of {@code profile} for a container with {@code caps} on {@code arch}. */

@@ -1,4 +1,4 @@
-package dev.hako.oci;
+package dev.hako.spec;
 
 import dev.hako.config.CgroupDriver;
 import dev.hako.cri.v1.ContainerConfig;
@@ -11,7 +11,6 @@ import java.nio.file.Path;
  * @param image          the image's config (Entrypoint, Cmd, Env, WorkingDir, User), or null for none
  * @param imageName      the image as the kubelet named it, for the {@code io.kubernetes.cri.image-name} annotation
  * @param rootfs         the container's mounted root file system (also where /etc/passwd and /etc/group are read)
- * @param minOomScoreAdj the lowest {@code oom_score_adj} this host lets Hako give a process (its own, without CAP_SYS_RESOURCE)
  */
 public record SpecInput(String containerId, ContainerConfig config, PodContext pod, ImageConfig image, String imageName,
-                        Path rootfs, CgroupDriver cgroupDriver, int minOomScoreAdj) {}
+                        Path rootfs, CgroupDriver cgroupDriver) {}

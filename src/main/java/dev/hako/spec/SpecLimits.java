@@ -1,4 +1,4 @@
-package dev.hako.oci;
+package dev.hako.spec;
 
 import dev.hako.cri.v1.ContainerConfig;
 import dev.hako.cri.v1.Device;

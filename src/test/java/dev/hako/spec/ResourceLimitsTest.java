@@ -1,8 +1,9 @@
-package dev.hako.oci;
+package dev.hako.spec;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hako.cri.v1.HugepageLimit;
+import dev.hako.oci.HostCgroups;
 import dev.hako.cri.v1.LinuxContainerResources;
 import java.nio.file.Files;
 import java.nio.file.Path;
