@@ -243,7 +243,7 @@ class SecuritySpecTest {
     private Map<String, Object> generate(LinuxContainerSecurityContext.Builder sc, PodContext pod) {
         ContainerConfig c = ContainerConfig.newBuilder().setMetadata(ContainerMetadata.newBuilder().setName("ctr"))
                 .addCommand("sh").setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(sc)).build();
-        return new SpecGenerator(HostFacts.probe().withMinOomScoreAdj(0))
+        return new SpecGenerator(TestHosts.withEveryCapability().withMinOomScoreAdj(0))
                 .generate(new SpecInput("cid", c, pod, null, "busybox", rootfs, CgroupDriver.CGROUPFS));
     }
 

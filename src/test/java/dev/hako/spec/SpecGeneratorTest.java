@@ -33,7 +33,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class SpecGeneratorTest {
-    private static final HostFacts HOST = HostFacts.probe();
+    private static final HostFacts HOST = TestHosts.withEveryCapability();
     private Path dir;
     private Path rootfs;
 
