@@ -1,0 +1,70 @@
+package dev.hako.monitor;
+
+import dev.hako.config.HandlerConfig;
+import dev.hako.oci.OciRuntime;
+import dev.hako.sys.ProcCalls;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A sandbox runtime (gVisor's runsc): the pod's infra container boots the pod's sandbox, and every app
+ * container joins it, supervised by conmon through {@link SandboxShim}'s stand-in since its process is no
+ * child of conmon's. Processes inside are numbered by the sandbox, which the runtime addresses them by.
+ */
+public record SandboxContainerRuntime(HandlerConfig handler, OciRuntime oci, Conmon conmon, boolean systemdCgroup)
+        implements ContainerRuntime {
+    private static final int SIGKILL = 9;
+
+    /**
+     * gVisor (2022-12) cannot put a container in the infra container's PID namespace: it would share the
+     * first container's, which dies with it. Each container keeps its own there.
+     */
+    @Override
+    public boolean sharesPodPidNamespace() {
+        return false;
+    }
+
+    @Override
+    public boolean needsUnprivilegedPorts() {
+        return true;
+    }
+
+    @Override
+    public int create(Launch l) {
+        return conmon.create(new Conmon.CreateRequest(l.id(), l.name(), l.bundle(), handler, systemdCgroup, l.logPath(),
+                l.tty(), l.stdin(), l.stdinOnce(), handler.createTimeout(), true));
+    }
+
+    @Override
+    public void start(String id, int initPid, Path bundle, Duration timeout) {
+        conmon.startInSandbox(id, bundle, timeout);
+    }
+
+    @Override
+    public void cancelCreated(String id, Path bundle) {
+        conmon.cancelStart(bundle); // its stand-in ends with 137, as a killed process would
+    }
+
+    @Override
+    public Optional<OciRuntime.Stats> stats(String id) {
+        return oci.stats(id); // the host cgroups only see the sandbox as a whole
+    }
+
+    @Override
+    public List<String> execCommand(String id, Path processJson, Path pidFile, Path innerPidFile) {
+        return oci.execCommand(id, processJson, pidFile, innerPidFile);
+    }
+
+    @Override
+    public void killExec(String id, Path pidFile, Path innerPidFile) throws IOException {
+        if (Files.exists(innerPidFile)) {
+            oci.killInSandbox(id, Integer.parseInt(Files.readString(innerPidFile).strip()), SIGKILL);
+        } else if (Files.exists(pidFile)) {
+            ProcCalls.kill(Integer.parseInt(Files.readString(pidFile).strip()), SIGKILL);
+        }
+    }
+}
