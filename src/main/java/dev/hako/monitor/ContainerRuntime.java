@@ -22,7 +22,9 @@ import java.util.Optional;
 public sealed interface ContainerRuntime permits OciContainerRuntime, SandboxContainerRuntime {
 
     /** The handler's configuration. */
-    HandlerConfig handler();
+    default HandlerConfig handler() {
+        return oci().handler();
+    }
 
     /** The runtime binary itself, for the calls that need no monitor. */
     OciRuntime oci();
@@ -33,8 +35,7 @@ public sealed interface ContainerRuntime permits OciContainerRuntime, SandboxCon
     /** The runtime of {@code handler}, of the kind its binary names, under {@code conmon}. */
     static ContainerRuntime of(HandlerConfig handler, Conmon conmon, boolean systemdCgroup) {
         OciRuntime oci = new OciRuntime(handler, systemdCgroup);
-        return handler.sandboxRuntime() ? new SandboxContainerRuntime(handler, oci, conmon, systemdCgroup)
-                : new OciContainerRuntime(handler, oci, conmon, systemdCgroup);
+        return handler.sandboxRuntime() ? new SandboxContainerRuntime(oci, conmon) : new OciContainerRuntime(oci, conmon);
     }
 
     // ---- what the pod needs ----------------------------------------------------------------------
@@ -52,14 +53,11 @@ public sealed interface ContainerRuntime permits OciContainerRuntime, SandboxCon
 
     /** Creates a pod's infra container under conmon (for a sandbox runtime: the pod's sandbox); returns its pid. */
     default int createInfra(String podId, Path bundle, Path logPath) {
-        return conmon().create(new Conmon.CreateRequest(podId, "infra", bundle, handler(), systemdCgroup(), logPath,
-                false, false, false, handler().createTimeout()));
+        return conmon().create(new Conmon.CreateRequest(podId, "infra", bundle, oci(), logPath, false, false, false,
+                handler().createTimeout()));
     }
 
     // ---- a container's lifecycle -----------------------------------------------------------------
-
-    /** Whether the runtime is called with {@code --systemd-cgroup}. */
-    boolean systemdCgroup();
 
     /** What CreateContainer asks for: the container, its bundle, its log and its stdio. */
     record Launch(String id, String name, Path bundle, Path logPath, boolean tty, boolean stdin, boolean stdinOnce) {}
@@ -98,10 +96,8 @@ public sealed interface ContainerRuntime permits OciContainerRuntime, SandboxCon
 
     // ---- exec ------------------------------------------------------------------------------------
 
-    /** ExecSync through conmon. */
-    default Conmon.ExecResult execSync(String id, Path bundle, Map<String, Object> processSpec, Duration timeout) {
-        return conmon().execSync(id, bundle, handler(), processSpec, timeout);
-    }
+    /** ExecSync through conmon (see {@link Conmon#execSync}). */
+    Conmon.ExecResult execSync(String id, Path bundle, Map<String, Object> processSpec, Duration timeout);
 
     /**
      * The command line of a foreground exec (see {@link OciRuntime#execCommand}); {@code pidFile} receives

@@ -1,6 +1,5 @@
 package dev.hako.monitor;
 
-import dev.hako.config.HandlerConfig;
 import dev.hako.oci.OciRuntime;
 import dev.hako.sys.ProcCalls;
 import java.io.IOException;
@@ -8,10 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** An OCI runtime (runc, crun): each container its own, run under conmon, its processes host processes. */
-public record OciContainerRuntime(HandlerConfig handler, OciRuntime oci, Conmon conmon, boolean systemdCgroup)
+public record OciContainerRuntime(OciRuntime oci, Conmon conmon)
         implements ContainerRuntime {
     private static final int SIGKILL = 9;
 
@@ -27,8 +27,8 @@ public record OciContainerRuntime(HandlerConfig handler, OciRuntime oci, Conmon 
 
     @Override
     public int create(Launch l) {
-        return conmon.create(new Conmon.CreateRequest(l.id(), l.name(), l.bundle(), handler, systemdCgroup, l.logPath(),
-                l.tty(), l.stdin(), l.stdinOnce(), handler.createTimeout(), false));
+        return conmon.create(new Conmon.CreateRequest(l.id(), l.name(), l.bundle(), oci, l.logPath(), l.tty(), l.stdin(),
+                l.stdinOnce(), handler().createTimeout(), false));
     }
 
     @Override
@@ -44,6 +44,11 @@ public record OciContainerRuntime(HandlerConfig handler, OciRuntime oci, Conmon 
     @Override
     public Optional<OciRuntime.Stats> stats(String id) {
         return Optional.empty(); // sampled from the container's cgroup
+    }
+
+    @Override
+    public Conmon.ExecResult execSync(String id, Path bundle, Map<String, Object> processSpec, Duration timeout) {
+        return conmon.execSync(id, bundle, handler(), processSpec, timeout);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.hako.monitor;
 
-import dev.hako.config.HandlerConfig;
 import dev.hako.oci.OciRuntime;
 import dev.hako.sys.ProcCalls;
 import java.io.IOException;
@@ -8,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -15,7 +15,7 @@ import java.util.Optional;
  * container joins it, supervised by conmon through {@link SandboxShim}'s stand-in since its process is no
  * child of conmon's. Processes inside are numbered by the sandbox, which the runtime addresses them by.
  */
-public record SandboxContainerRuntime(HandlerConfig handler, OciRuntime oci, Conmon conmon, boolean systemdCgroup)
+public record SandboxContainerRuntime(OciRuntime oci, Conmon conmon)
         implements ContainerRuntime {
     private static final int SIGKILL = 9;
 
@@ -35,8 +35,8 @@ public record SandboxContainerRuntime(HandlerConfig handler, OciRuntime oci, Con
 
     @Override
     public int create(Launch l) {
-        return conmon.create(new Conmon.CreateRequest(l.id(), l.name(), l.bundle(), handler, systemdCgroup, l.logPath(),
-                l.tty(), l.stdin(), l.stdinOnce(), handler.createTimeout(), true));
+        return conmon.create(new Conmon.CreateRequest(l.id(), l.name(), l.bundle(), oci, l.logPath(), l.tty(), l.stdin(),
+                l.stdinOnce(), handler().createTimeout(), true));
     }
 
     @Override
@@ -52,6 +52,16 @@ public record SandboxContainerRuntime(HandlerConfig handler, OciRuntime oci, Con
     @Override
     public Optional<OciRuntime.Stats> stats(String id) {
         return oci.stats(id); // the host cgroups only see the sandbox as a whole
+    }
+
+    /**
+     * Through a wrapper that has runsc write the command's pid inside the sandbox, where a timeout finds
+     * the command's processes and kills them (with runsc called without {@code --systemd-cgroup}, as ever).
+     */
+    @Override
+    public Conmon.ExecResult execSync(String id, Path bundle, Map<String, Object> processSpec, Duration timeout) {
+        OciRuntime inSandbox = oci.systemdCgroup() ? new OciRuntime(handler(), false) : oci;
+        return conmon.execSync(id, bundle, handler(), processSpec, timeout, inSandbox);
     }
 
     @Override

@@ -42,6 +42,11 @@ public final class OciRuntime {
         return handler;
     }
 
+    /** Whether the runtime is called with {@code --systemd-cgroup}. */
+    public boolean systemdCgroup() {
+        return systemdCgroup;
+    }
+
     /** The container's state as the runtime reports it. */
     public record State(String status, int pid) {}
 
