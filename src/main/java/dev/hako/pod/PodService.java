@@ -347,14 +347,14 @@ public final class PodService {
      */
     private String resolveHandler(String requested) {
         String name = requested.isEmpty() ? handlers.defaultName() : requested;
-        for (HandlerConfig h : handlers.all()) {
-            if (h.name().equals(name)) {
-                if (!Files.isRegularFile(h.path()) || !Files.isExecutable(h.path())) {
-                    throw HakoException.failedPrecondition("runtime handler \"" + name + "\" runs " + h.path()
-                            + ", which is missing or not executable");
-                }
-                return name;
+        Optional<HandlerConfig> found = runtimes.find(name).map(ContainerRuntime::handler);
+        if (found.isPresent()) {
+            HandlerConfig h = found.get();
+            if (!Files.isRegularFile(h.path()) || !Files.isExecutable(h.path())) {
+                throw HakoException.failedPrecondition("runtime handler \"" + name + "\" runs " + h.path()
+                        + ", which is missing or not executable");
             }
+            return name;
         }
         List<String> known = handlers.all().stream().map(HandlerConfig::name).toList();
         throw HakoException.invalidArgument("runtime_handler", "unknown runtime handler \"" + requested
