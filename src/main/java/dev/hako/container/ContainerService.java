@@ -182,7 +182,7 @@ public final class ContainerService implements PodService.ContainerHook {
             if (logPath.getParent() != null) {
                 Files.createDirectories(logPath.getParent());
             }
-            int pid = runtime.create(new ContainerRuntime.Launch(id, name, bundle, logPath, cfg.getTty(), cfg.getStdin(),
+            int pid = runtime.create(new ContainerRuntime.AppContainer(id, name, bundle, logPath, cfg.getTty(), cfg.getStdin(),
                     cfg.getStdinOnce()));
             FaultPoints.reach("container-created");
             Container c = new Container(id, pod.id(), cfg, imageText, image.id(), imageRef, Container.State.CREATED,

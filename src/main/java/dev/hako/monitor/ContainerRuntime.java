@@ -60,10 +60,10 @@ public sealed interface ContainerRuntime permits OciContainerRuntime, SandboxCon
     // ---- a container's lifecycle -----------------------------------------------------------------
 
     /** What CreateContainer asks for: the container, its bundle, its log and its stdio. */
-    record Launch(String id, String name, Path bundle, Path logPath, boolean tty, boolean stdin, boolean stdinOnce) {}
+    record AppContainer(String id, String name, Path bundle, Path logPath, boolean tty, boolean stdin, boolean stdinOnce) {}
 
     /** Creates an app container under conmon; returns its pid once the runtime created it. */
-    int create(Launch launch);
+    int create(AppContainer container);
 
     /** Starts created container {@code id}, whose init process is {@code initPid}. */
     void start(String id, int initPid, Path bundle, Duration timeout);

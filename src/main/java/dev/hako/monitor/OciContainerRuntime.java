@@ -26,7 +26,7 @@ public record OciContainerRuntime(OciRuntime oci, Conmon conmon)
     }
 
     @Override
-    public int create(Launch l) {
+    public int create(AppContainer l) {
         return conmon.create(new Conmon.CreateRequest(l.id(), l.name(), l.bundle(), oci, l.logPath(), l.tty(), l.stdin(),
                 l.stdinOnce(), handler().createTimeout(), false));
     }
