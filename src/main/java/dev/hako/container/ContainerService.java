@@ -13,6 +13,8 @@ import dev.hako.image.ImageService;
 import dev.hako.json.Json;
 import dev.hako.log.Log;
 import dev.hako.monitor.Conmon;
+import dev.hako.monitor.ContainerRuntime;
+import dev.hako.monitor.ContainerRuntimes;
 import dev.hako.oci.ExecProcess;
 import dev.hako.oci.OciRuntime;
 import dev.hako.spec.HostFacts;
@@ -52,6 +54,7 @@ public final class ContainerService implements PodService.ContainerHook {
 
     private final HakoConfig config;
     private final dev.hako.oci.RuntimeHandlers handlers;
+    private final ContainerRuntimes runtimes;
     private final ContainerTable table;
     private final PodService pods;
     private final ImageService images;
@@ -64,19 +67,19 @@ public final class ContainerService implements PodService.ContainerHook {
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
     private final NameReservations creating = new NameReservations();
 
-    public ContainerService(HakoConfig config, MetadataStore store, PodService pods, ImageService images) {
-        this(config, store, pods, images, null, HostFacts.probe());
-    }
-
-    /** With {@code handlers}, containers asking for a feature their runtime lacks are refused up front. */
+    /**
+     * With {@code handlers}, containers asking for a feature their runtime lacks are refused up front;
+     * {@code runtimes} run the containers, under the daemon's one conmon.
+     */
     public ContainerService(HakoConfig config, MetadataStore store, PodService pods, ImageService images,
-                            dev.hako.oci.RuntimeHandlers handlers, HostFacts host) {
+                            dev.hako.oci.RuntimeHandlers handlers, ContainerRuntimes runtimes, HostFacts host) {
         this.handlers = handlers;
+        this.runtimes = runtimes;
         this.config = config;
         this.table = new ContainerTable(store);
         this.pods = pods;
         this.images = images;
-        this.conmon = new Conmon(config.runtime().conmon(), config.state());
+        this.conmon = runtimes.conmon();
         this.bundles = config.state().resolve("containers");
         this.layers = config.root().resolve("containers");
         this.specs = new SpecGenerator(host);
@@ -135,7 +138,9 @@ public final class ContainerService implements PodService.ContainerHook {
                         + ") already exists in pod " + pod.id() + " as " + r.id());
             }
         }
-        HandlerConfig handler = handlerOf(pod);
+        ContainerRuntime runtime = runtimes.runtime(
+                pod.runtimeHandler().isEmpty() ? config.runtime().defaultHandler() : pod.runtimeHandler());
+        HandlerConfig handler = runtime.handler();
         for (int i = 0; i < cfg.getMountsCount(); i++) {
             if (cfg.getMounts(i).getRecursiveReadOnly() && handlers != null
                     && !handlers.features(handler.name()).recursiveReadOnlyMounts()) {
@@ -177,8 +182,8 @@ public final class ContainerService implements PodService.ContainerHook {
             if (logPath.getParent() != null) {
                 Files.createDirectories(logPath.getParent());
             }
-            int pid = conmon.create(new Conmon.CreateRequest(id, name, bundle, handler, systemd(), logPath,
-                    cfg.getTty(), cfg.getStdin(), cfg.getStdinOnce(), handler.createTimeout(), handler.sandboxRuntime()));
+            int pid = runtime.create(new ContainerRuntime.AppContainer(id, name, bundle, logPath, cfg.getTty(), cfg.getStdin(),
+                    cfg.getStdinOnce()));
             FaultPoints.reach("container-created");
             Container c = new Container(id, pod.id(), cfg, imageText, image.id(), imageRef, Container.State.CREATED,
                     intent.createdAt(), null, null, null, "", "", pid, bundle, logPath, handler.name());
@@ -188,7 +193,7 @@ public final class ContainerService implements PodService.ContainerHook {
             return id;
         } catch (IOException | RuntimeException e) {
             // nothing half-made stays behind: the runtime's container, the mount, the directories, the intent
-            new OciRuntime(handler, systemd()).delete(id, true);
+            runtime.delete(id, true);
             if (mounted) {
                 Rootfs.unmount(rootfs);
             }
@@ -218,11 +223,7 @@ public final class ContainerService implements PodService.ContainerHook {
                         + ", only a created container can be started");
             }
             try {
-                if (handlerByName(c.handler()).sandboxRuntime()) {
-                    conmon.startInSandbox(id, c.bundle(), START_TIMEOUT);
-                } else {
-                    runtime(c.handler()).start(id, c.pid());
-                }
+                runtimes.runtime(c.handler()).start(id, c.pid(), c.bundle(), START_TIMEOUT);
             } catch (HakoException e) {
                 // keep the failed container visible with the runtime's reason, as the kubelet expects
                 save(c.with(Container.State.EXITED, null, Instant.now(), 128, "StartError", e.getMessage(), c.pid()));
@@ -244,13 +245,9 @@ public final class ContainerService implements PodService.ContainerHook {
             if (c.state() == Container.State.EXITED) {
                 return;
             }
-            OciRuntime runtime = runtime(c.handler());
+            ContainerRuntime runtime = runtimes.runtime(c.handler());
             if (c.state() == Container.State.CREATED) {
-                if (runtime.handler().sandboxRuntime()) {
-                    conmon.cancelStart(c.bundle()); // its stand-in ends with 137, as a killed process would
-                } else {
-                    runtime.kill(id, Signals.SIGKILL, true);
-                }
+                runtime.cancelCreated(id, c.bundle());
                 awaitExit(c, KILL_WAIT);
                 return;
             }
@@ -279,7 +276,7 @@ public final class ContainerService implements PodService.ContainerHook {
             if (refresh(c).state() != Container.State.EXITED) {
                 stop(id, 0);
             }
-            OciRuntime runtime = removalRuntime(c.handler(), row.get());
+            ContainerRuntime runtime = removalRuntime(c.handler(), row.get());
             if (runtime != null) {
                 runtime.delete(id, true);
             } else {
@@ -346,16 +343,15 @@ public final class ContainerService implements PodService.ContainerHook {
      * stays empty; empty for other containers, which are sampled from their cgroups.
      */
     public Optional<OciRuntime.Stats> sandboxStats(Container c) {
-        HandlerConfig h = config.runtime().handlers().get(c.handler());
-        if (h == null || !h.sandboxRuntime() || c.state() != Container.State.RUNNING) {
+        if (c.state() != Container.State.RUNNING) {
             return Optional.empty();
         }
-        return runtime(c.handler()).stats(c.id());
+        return runtimes.find(c.handler()).flatMap(r -> r.stats(c.id()));
     }
 
     /** The container's process as the runtime knows it (pid), for verbose status. */
     public Optional<OciRuntime.State> runtimeState(Container c) {
-        return runtime(c.handler()).state(c.id());
+        return runtimes.runtime(c.handler()).state(c.id());
     }
 
     public byte[] spec(Container c) {
@@ -376,7 +372,7 @@ public final class ContainerService implements PodService.ContainerHook {
             Path file = c.bundle().resolve("resources-update.json");
             try {
                 PrivateFiles.writeString(file, Json.write(SpecGenerator.limits(resources)));
-                runtime(c.handler()).update(id, file);
+                runtimes.runtime(c.handler()).update(id, file);
             } catch (IOException e) {
                 throw HakoException.internal("writing " + file + ": " + e.getMessage(), e);
             }
@@ -397,7 +393,7 @@ public final class ContainerService implements PodService.ContainerHook {
         Map<String, Object> spec = specTree(c);
         Map<String, Object> process = ExecProcess.of(spec, cmd, false);
         Duration timeout = timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : Duration.ZERO;
-        Conmon.ExecResult result = conmon.execSync(id, c.bundle(), handlerByName(c.handler()), process, timeout);
+        Conmon.ExecResult result = runtimes.runtime(c.handler()).execSync(id, c.bundle(), process, timeout);
         if (result.timedOut()) {
             // the kubelet reads DEADLINE_EXCEEDED as a probe timeout; the command and its children are gone
             throw new HakoException(HakoException.Kind.DEADLINE_EXCEEDED, "command " + cmd + " in container " + id
@@ -460,7 +456,7 @@ public final class ContainerService implements PodService.ContainerHook {
                 Path bundle = Path.of((String) d.get("bundle"));
                 String handler = (String) d.get("handler");
                 int monitors = dev.hako.monitor.MonitorProcesses.kill(bundle);
-                OciRuntime runtime = removalRuntime(handler, r);
+                ContainerRuntime runtime = removalRuntime(handler, r);
                 if (runtime != null) {
                     runtime.delete(r.id(), true);
                 }
@@ -489,7 +485,7 @@ public final class ContainerService implements PodService.ContainerHook {
         if (c.state() != Container.State.RUNNING && c.state() != Container.State.CREATED) {
             return false;
         }
-        Optional<OciRuntime.State> s = runtime(c.handler()).state(c.id());
+        Optional<OciRuntime.State> s = runtimes.runtime(c.handler()).state(c.id());
         if (s.isPresent() && !s.get().status().equals("stopped")) {
             return true;
         }
@@ -635,45 +631,28 @@ public final class ContainerService implements PodService.ContainerHook {
         return passed.isEmpty() ? cfg : cfg.toBuilder().putAllAnnotations(passed).build();
     }
 
-    private HandlerConfig handlerOf(Pod pod) {
-        String name = pod.runtimeHandler().isEmpty() ? config.runtime().defaultHandler() : pod.runtimeHandler();
-        return handlerByName(name);
-    }
-
-    /** The configuration of a handler containers were created with; FAILED_PRECONDITION when it is gone. */
-    public HandlerConfig handlerConfig(String name) {
-        return handlerByName(name);
-    }
-
-    private HandlerConfig handlerByName(String name) {
-        HandlerConfig h = config.runtime().handlers().get(name);
-        if (h == null) {
-            throw HakoException.failedPrecondition("runtime handler \"" + name + "\" is no longer configured");
-        }
-        return h;
+    /** The runtime of a handler containers were created with; FAILED_PRECONDITION when it is gone. */
+    public ContainerRuntime runtime(String handler) {
+        return runtimes.runtime(handler);
     }
 
     /**
      * The runtime to delete a container with: its handler, or, when that is no longer configured, the
      * runtime binary and root recorded when it was created; null when neither is known.
      */
-    private OciRuntime removalRuntime(String handler, ContainerRow row) {
-        HandlerConfig h = config.runtime().handlers().get(handler);
-        if (h == null && Json.parseObject(row.details()).get("runtime") instanceof Map<?, ?> m
+    private ContainerRuntime removalRuntime(String handler, ContainerRow row) {
+        Optional<ContainerRuntime> configured = runtimes.find(handler);
+        if (configured.isPresent()) {
+            return configured.get();
+        }
+        HandlerConfig h = null;
+        if (Json.parseObject(row.details()).get("runtime") instanceof Map<?, ?> m
                 && m.get("path") instanceof String path && m.get("root") instanceof String root
                 && Files.isExecutable(Path.of(path))) {
             List<String> args = m.get("args") instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of();
             h = new HandlerConfig(handler, Path.of(path), Path.of(root), args);
         }
-        return h == null ? null : new OciRuntime(h, systemd());
-    }
-
-    private OciRuntime runtime(String handler) {
-        return new OciRuntime(handlerByName(handler), systemd());
-    }
-
-    private boolean systemd() {
-        return config.runtime().cgroupDriver() == dev.hako.config.CgroupDriver.SYSTEMD;
+        return h == null ? null : runtimes.recorded(h);
     }
 
     private Object lock(String id) {

@@ -1,10 +1,9 @@
 package dev.hako.container;
 
-import dev.hako.config.HandlerConfig;
 import dev.hako.error.HakoException;
 import dev.hako.json.Json;
 import dev.hako.log.Log;
-import dev.hako.oci.OciRuntime;
+import dev.hako.monitor.ContainerRuntime;
 import dev.hako.oci.ExecProcess;
 import dev.hako.pod.Pod;
 import dev.hako.pod.PodService;
@@ -51,20 +50,17 @@ public final class ContainerStreams implements StreamBackend {
     private static final Log LOG = Log.of("stream");
     private static final int ATTACH_PACKET = 8192 + 1;
     private static final int SIGWINCH = 28;
-    private static final int SIGKILL = 9;
     private static final Duration DIAL_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration DRAIN = Duration.ofSeconds(2);
 
     private final ContainerService containers;
     private final PodService pods;
     private final Path execDir;
-    private final boolean systemd;
 
-    public ContainerStreams(ContainerService containers, PodService pods, Path stateDir, boolean systemdCgroup) {
+    public ContainerStreams(ContainerService containers, PodService pods, Path stateDir) {
         this.containers = containers;
         this.pods = pods;
         this.execDir = stateDir.resolve("exec");
-        this.systemd = systemdCgroup;
     }
 
     /** The container, which must be running. */
@@ -82,8 +78,7 @@ public final class ContainerStreams implements StreamBackend {
     @Override
     public int exec(String containerId, List<String> cmd, SessionIo io) throws Exception {
         Container c = running(containerId);
-        HandlerConfig handler = containers.handlerConfig(c.handler());
-        OciRuntime runtime = new OciRuntime(handler, systemd);
+        ContainerRuntime runtime = containers.runtime(c.handler());
         @SuppressWarnings("unchecked")
         Map<String, Object> spec = (Map<String, Object>) Json.parse(new String(containers.spec(c), StandardCharsets.UTF_8));
         Map<String, Object> process = ExecProcess.of(spec, cmd, io.tty());
@@ -212,13 +207,9 @@ public final class ContainerStreams implements StreamBackend {
     }
 
     /** The exec'd process first (the runtime would only forward what it can), then the runtime. */
-    private static void killExec(OciRuntime runtime, String id, Path pidFile, Path innerPidFile, Process p) {
+    private static void killExec(ContainerRuntime runtime, String id, Path pidFile, Path innerPidFile, Process p) {
         try {
-            if (runtime.handler().sandboxRuntime() && Files.exists(innerPidFile)) {
-                runtime.killInSandbox(id, Integer.parseInt(Files.readString(innerPidFile).strip()), SIGKILL);
-            } else if (Files.exists(pidFile)) {
-                ProcCalls.kill(Integer.parseInt(Files.readString(pidFile).strip()), SIGKILL);
-            }
+            runtime.killExec(id, pidFile, innerPidFile);
         } catch (IOException | RuntimeException e) {
             LOG.debug("cannot kill the exec'd process", "container", id, "error", e.getMessage());
         }

@@ -14,6 +14,8 @@ import dev.hako.log.Log;
 import dev.hako.network.Cni;
 import dev.hako.network.NetworkState;
 import dev.hako.network.SettingStore;
+import dev.hako.monitor.Conmon;
+import dev.hako.monitor.ContainerRuntimes;
 import dev.hako.oci.RuntimeHandlers;
 import dev.hako.spec.HostFacts;
 import dev.hako.store.MetadataStore;
@@ -63,8 +65,11 @@ public final class Daemon {
             NetworkState network = new NetworkState(SettingStore.of(store::setting, store::putSetting), cni);
             ImageService images = new ImageService(config, store);
             HostFacts host = HostFacts.probe(); // once: infra and app containers share its oom_score_adj floor
-            PodService pods = new PodService(config, store, handlers, cni, host);
-            ContainerService containers = new ContainerService(config, store, pods, images, handlers, host);
+            // one container monitor for every runtime: infra and app containers alike
+            ContainerRuntimes runtimes = new ContainerRuntimes(config.runtime(), new Conmon(config.runtime().conmon(),
+                    config.state()));
+            PodService pods = new PodService(config, store, handlers, runtimes, cni, host);
+            ContainerService containers = new ContainerService(config, store, pods, images, handlers, runtimes, host);
             startupPhase("services", started);
             pods.setContainerHook(containers);
             pods.recover();
@@ -75,8 +80,7 @@ public final class Daemon {
             startupPhase("images_recovered", started);
             StatsService stats = new StatsService(config, containers, pods).start();
             startupPhase("stats", started);
-            ContainerStreams streams = new ContainerStreams(containers, pods, config.state(),
-                    config.runtime().cgroupDriver() == dev.hako.config.CgroupDriver.SYSTEMD);
+            ContainerStreams streams = new ContainerStreams(containers, pods, config.state());
             StreamServer streamServer = startStreamServer(streams);
             startupPhase("stream_server", started);
             CriSocketServer server = pending.await();

@@ -108,12 +108,20 @@ public final class Conmon implements AutoCloseable {
      * @param joinsSandbox the container joins its pod's sandbox (gVisor): conmon supervises it through
      *                     {@link SandboxShim}'s stand-in, since its process is no child of conmon's
      */
-    public record CreateRequest(String id, String name, Path bundle, HandlerConfig handler, boolean systemdCgroup,
+    public record CreateRequest(String id, String name, Path bundle, OciRuntime runtime,
                                 Path logPath, boolean tty, boolean stdin, boolean stdinOnce, Duration timeout,
                                 boolean joinsSandbox) {
-        public CreateRequest(String id, String name, Path bundle, HandlerConfig handler, boolean systemdCgroup,
+        public CreateRequest(String id, String name, Path bundle, OciRuntime runtime,
                              Path logPath, boolean tty, boolean stdin, boolean stdinOnce, Duration timeout) {
-            this(id, name, bundle, handler, systemdCgroup, logPath, tty, stdin, stdinOnce, timeout, false);
+            this(id, name, bundle, runtime, logPath, tty, stdin, stdinOnce, timeout, false);
+        }
+
+        HandlerConfig handler() {
+            return runtime.handler();
+        }
+
+        boolean systemdCgroup() {
+            return runtime.systemdCgroup();
         }
     }
 
@@ -237,7 +245,7 @@ public final class Conmon implements AutoCloseable {
 
     private void cleanupFailed(CreateRequest r) {
         try {
-            new OciRuntime(r.handler(), r.systemdCgroup()).delete(r.id(), true);
+            r.runtime().delete(r.id(), true);
         } catch (RuntimeException e) {
             LOG.debug("delete after a failed create failed", "id", r.id(), "error", e.getMessage());
         }
@@ -274,8 +282,17 @@ public final class Conmon implements AutoCloseable {
      * A zero or null timeout means none. {@code bundle} is the container's; conmon 2.1.6's exec (the legacy,
      * synchronous one CRI-O uses) needs no bundle, so the exec's files live in a temp directory instead.
      */
-    public ExecResult execSync(String id, Path bundle, HandlerConfig handler, Map<String, Object> processSpec,
-                               Duration timeout) {
+    ExecResult execSync(String id, Path bundle, HandlerConfig handler, Map<String, Object> processSpec,
+                        Duration timeout) {
+        return execSync(id, bundle, handler, processSpec, timeout, null);
+    }
+
+    /**
+     * ExecSync in a container inside a sandbox runtime's sandbox, where {@code sandbox} (null for other
+     * runtimes) finds a timed-out command's processes and kills them.
+     */
+    ExecResult execSync(String id, Path bundle, HandlerConfig handler, Map<String, Object> processSpec,
+                        Duration timeout, OciRuntime sandbox) {
         long timeoutSeconds = timeout == null || timeout.isNegative() || timeout.isZero() ? 0
                 : Math.max(1, (timeout.toMillis() + 999) / 1000);
         Path dir;
@@ -298,7 +315,7 @@ public final class Conmon implements AutoCloseable {
             argv.add("-n");
             argv.add(id);
             argv.add("-r");
-            argv.add(execRuntime(handler, dir).toString());
+            argv.add(execRuntime(handler, sandbox != null, dir).toString());
             argv.add("-p");
             argv.add(pidFile.toString());
             argv.add("-e");
@@ -338,7 +355,7 @@ public final class Conmon implements AutoCloseable {
                     ? launch.waitUntil(start + TimeUnit.SECONDS.toNanos(timeoutSeconds))
                     : launch.waitForOrKill(Long.MAX_VALUE);
             if (conmonExit == null) { // still running at the timeout: its whole tree goes, then conmon ends
-                killTimedOut(id, handler, dir, pidFile, notBefore);
+                killTimedOut(id, sandbox, dir, pidFile, notBefore);
                 launch.waitForOrKill(System.nanoTime() + EXEC_GRACE.toNanos());
                 return ExecResult.timedOut(CriLog.read(log, MAX_EXEC_OUTPUT));
             }
@@ -347,7 +364,7 @@ public final class Conmon implements AutoCloseable {
             long code = msg != null && msg.get("exit_code") instanceof Number n ? n.longValue() : -1;
             String message = msg != null && msg.get("message") instanceof String s ? s : null;
             if (msg == null || (code == -1 && TIMED_OUT_MESSAGE.equals(message))) {
-                killTimedOut(id, handler, dir, pidFile, notBefore);
+                killTimedOut(id, sandbox, dir, pidFile, notBefore);
                 if (timeoutSeconds > 0 && System.nanoTime() - start >= TimeUnit.SECONDS.toNanos(timeoutSeconds)) {
                     return ExecResult.timedOut(out);
                 }
@@ -381,13 +398,13 @@ public final class Conmon implements AutoCloseable {
      * After a timeout conmon has killed the runtime's exec, but what the command started may live on:
      * its process, process group and session and their descendants are killed before the call returns.
      */
-    private static void killTimedOut(String id, HandlerConfig handler, Path dir, Path pidFile, long notBefore) {
-        if (handler.sandboxRuntime()) {
+    private static void killTimedOut(String id, OciRuntime sandbox, Path dir, Path pidFile, long notBefore) {
+        if (sandbox != null) {
             // the host pid is runsc's own exec process; the command lives inside the sandbox
             int inner = readPid(dir.resolve(SANDBOX_PID_FILE));
             if (inner > 1) {
                 try {
-                    int n = new OciRuntime(handler, false).killTreeInSandbox(id, inner, 9);
+                    int n = sandbox.killTreeInSandbox(id, inner, 9);
                     LOG.debug("killed a timed-out exec in its sandbox", "container", id, "pid", inner, "processes", n);
                 } catch (HakoException e) {
                     LOG.warn("cannot kill a timed-out exec in its sandbox", "container", id, "error", e.getMessage());
@@ -420,8 +437,8 @@ public final class Conmon implements AutoCloseable {
      * the exec's directory that also has runsc write the command's pid inside the sandbox, which a
      * timeout needs to find the command's processes there.
      */
-    private static Path execRuntime(HandlerConfig handler, Path dir) throws IOException {
-        if (!handler.sandboxRuntime()) {
+    private static Path execRuntime(HandlerConfig handler, boolean inSandbox, Path dir) throws IOException {
+        if (!inSandbox) {
             return handler.path();
         }
         Path wrapper = dir.resolve("runtime");

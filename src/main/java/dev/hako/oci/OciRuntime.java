@@ -42,6 +42,11 @@ public final class OciRuntime {
         return handler;
     }
 
+    /** Whether the runtime is called with {@code --systemd-cgroup}. */
+    public boolean systemdCgroup() {
+        return systemdCgroup;
+    }
+
     /** The container's state as the runtime reports it. */
     public record State(String status, int pid) {}
 
@@ -167,14 +172,15 @@ public final class OciRuntime {
     /**
      * The command line of a foreground {@code exec} of {@code processJson} in container {@code id}: the
      * runtime runs the process on its own stdio (a terminal when the process asks for one) and exits with
-     * the process's status. {@code pidFile} receives the process's host pid (runc); runsc also writes
-     * the pid inside its sandbox to {@code internalPidFile}, for {@link #killInSandbox}.
+     * the process's status. {@code pidFile} receives the process's host pid (runc); a sandbox runtime (runsc)
+     * also writes the pid inside its sandbox to {@code internalPidFile} (null for other runtimes), for
+     * {@link #killInSandbox}.
      */
     public List<String> execCommand(String id, java.nio.file.Path processJson, java.nio.file.Path pidFile,
                                     java.nio.file.Path internalPidFile) {
         List<String> sub = new ArrayList<>(List.of("exec", "--process", processJson.toString(), "--pid-file",
                 pidFile.toString()));
-        if (handler.sandboxRuntime() && internalPidFile != null) {
+        if (internalPidFile != null) {
             sub.add("--internal-pid-file");
             sub.add(internalPidFile.toString());
         }

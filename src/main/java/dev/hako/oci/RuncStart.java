@@ -33,7 +33,7 @@ final class RuncStart {
 
     /** Whether {@code handler} runs runc with an explicit state root, where the exec fifo can be found. */
     static boolean applies(HandlerConfig handler) {
-        return !handler.sandboxRuntime() && handler.root() != null && handler.path().getFileName() != null
+        return handler.root() != null && handler.path().getFileName() != null
                 && handler.path().getFileName().toString().equals("runc");
     }
 

@@ -6,6 +6,7 @@ import dev.hako.error.HakoException;
 import dev.hako.json.Json;
 import dev.hako.log.Log;
 import dev.hako.monitor.Conmon;
+import dev.hako.monitor.ContainerRuntime;
 import dev.hako.spec.InfraSpec;
 import dev.hako.oci.OciRuntime;
 import dev.hako.spec.PodContext;
@@ -52,16 +53,16 @@ final class InfraContainer {
     }
 
     /** Creates and starts the pod's infra container; returns its pid (on the host). */
-    int start(PodContext pod, Map<String, String> podAnnotations, HandlerConfig handler, Path podDir)
+    int start(PodContext pod, Map<String, String> podAnnotations, ContainerRuntime runtime, Path podDir)
             throws IOException {
+        HandlerConfig handler = runtime.handler();
         prepareRootfs();
         Path bundle = podDir.resolve(DIR);
         PrivateFiles.directory(bundle);
         PrivateFiles.writeString(bundle.resolve("config.json"), Json.write(InfraSpec.generate(pod,
                 command.subList(1, command.size()), rootfs, driver, minOomScoreAdj, allowed(podAnnotations, handler))));
-        int pid = conmon.create(new Conmon.CreateRequest(pod.podId(), "infra", bundle, handler,
-                driver == CgroupDriver.SYSTEMD, bundle.resolve("infra.log"), false, false, false, handler.createTimeout()));
-        runtime(handler).start(pod.podId());
+        int pid = runtime.createInfra(pod.podId(), bundle, bundle.resolve("infra.log"));
+        runtime.oci().start(pod.podId());
         LOG.debug("infra container started", "pod", pod.podId(), "pid", pid, "handler", handler.name());
         return pid;
     }
@@ -82,12 +83,12 @@ final class InfraContainer {
     }
 
     /** Kills the infra container and waits (bounded) for conmon to see it go; already exited is fine. */
-    void stop(String podId, Path podDir, HandlerConfig handler) {
+    void stop(String podId, Path podDir, ContainerRuntime runtime) {
         if (exited(podId, podDir) || !Files.isDirectory(podDir.resolve(DIR))) {
             return;
         }
         try {
-            runtime(handler).kill(podId, 9, false);
+            runtime.kill(podId, 9, false);
         } catch (HakoException e) {
             // not running or unknown to the runtime: the exit file is what counts
             LOG.debug("infra kill", "pod", podId, "error", e.getMessage());
@@ -102,21 +103,21 @@ final class InfraContainer {
     }
 
     /** Stops and deletes it from the runtime and the monitor's records; absent is fine. */
-    void remove(String podId, Path podDir, HandlerConfig handler) {
-        stop(podId, podDir, handler);
-        runtime(handler).delete(podId, true);
+    void remove(String podId, Path podDir, ContainerRuntime runtime) {
+        stop(podId, podDir, runtime);
+        runtime.delete(podId, true);
         conmon.forget(podId);
     }
 
     /**
      * Undoes an infra container whose pod's creation a crash cut short: its monitor (which may still wait
-     * for its start byte) is killed, the runtime's container force-deleted ({@code handler} null when it
+     * for its start byte) is killed, the runtime's container force-deleted ({@code runtime} null when its handler
      * is no longer configured), the monitor's records dropped.
      */
-    void abandon(String podId, Path podDir, HandlerConfig handler) {
+    void abandon(String podId, Path podDir, ContainerRuntime runtime) {
         int monitors = dev.hako.monitor.MonitorProcesses.kill(podDir.resolve(DIR));
-        if (handler != null) {
-            runtime(handler).delete(podId, true);
+        if (runtime != null) {
+            runtime.delete(podId, true);
         } else {
             LOG.warn("the handler of an unfinished pod sandbox is gone; its infra container is not deleted",
                     "pod", podId);
@@ -126,12 +127,8 @@ final class InfraContainer {
     }
 
     /** The infra container's state as its runtime reports it. */
-    Optional<OciRuntime.State> state(String podId, HandlerConfig handler) {
-        return runtime(handler).state(podId);
-    }
-
-    private OciRuntime runtime(HandlerConfig handler) {
-        return new OciRuntime(handler, driver == CgroupDriver.SYSTEMD);
+    Optional<OciRuntime.State> state(String podId, ContainerRuntime runtime) {
+        return runtime.state(podId);
     }
 
     /**

@@ -10,6 +10,8 @@ import dev.hako.log.Log;
 import dev.hako.network.Cni;
 import dev.hako.spec.HostFacts;
 import dev.hako.spec.PodContext;
+import dev.hako.monitor.ContainerRuntime;
+import dev.hako.monitor.ContainerRuntimes;
 import dev.hako.oci.RuntimeHandlers;
 import dev.hako.store.Ids;
 import dev.hako.store.MetadataStore;
@@ -78,6 +80,7 @@ public final class PodService {
 
     private final PodTable table;
     private final RuntimeHandlers handlers;
+    private final ContainerRuntimes runtimes;
     private final Path podsRoot;
     private final Path podLogRoot;
     private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
@@ -91,18 +94,19 @@ public final class PodService {
     /** Called with the name of each creation step as it begins; tests make steps fail with it. */
     private volatile Consumer<String> stepListener = step -> {};
 
-    public PodService(HakoConfig config, MetadataStore store, RuntimeHandlers handlers) {
-        this(config, store, handlers, null, HostFacts.probe());
+    public PodService(HakoConfig config, MetadataStore store, RuntimeHandlers handlers, ContainerRuntimes runtimes) {
+        this(config, store, handlers, runtimes, null, HostFacts.probe());
     }
 
     /** With {@code cni} non-null, pods with a network namespace of their own are attached through CNI. */
-    public PodService(HakoConfig config, MetadataStore store, RuntimeHandlers handlers, Cni cni, HostFacts host) {
+    public PodService(HakoConfig config, MetadataStore store, RuntimeHandlers handlers, ContainerRuntimes runtimes,
+                      Cni cni, HostFacts host) {
         this.cni = cni;
-        this.infra = new InfraContainer(config.runtime().infraCommand(), config.state(),
-                new dev.hako.monitor.Conmon(config.runtime().conmon(), config.state()), config.runtime().cgroupDriver(),
-                host.minOomScoreAdj());
+        this.infra = new InfraContainer(config.runtime().infraCommand(), config.state(), runtimes.conmon(),
+                config.runtime().cgroupDriver(), host.minOomScoreAdj());
         this.table = new PodTable(store);
         this.handlers = handlers;
+        this.runtimes = runtimes;
         this.podLogRoot = config.runtime().podLogRoot();
         Path root = config.state().resolve("pods");
         try {
@@ -236,7 +240,7 @@ public final class PodService {
                 FaultPoints.reach("pod-netns-pinned");
                 if (pins.containsKey(Kind.NET)) {
                     step("loopback"); // already up: NamespacePins.create brings lo up with the namespace
-                    if (handlerConfig(handler).sandboxRuntime()) {
+                    if (runtimes.runtime(handler).needsUnprivilegedPorts()) {
                         NamespacePins.allowUnprivilegedPorts(pins.get(Kind.NET));
                     }
                     // without any CNI configuration (NetworkReady false) the pod gets loopback only
@@ -261,10 +265,8 @@ public final class PodService {
                 MountCalls.mount("shm", shm, "tmpfs", SHM_FLAGS, SHM_OPTIONS);
             }
 
-            HandlerConfig runtime = handlerConfig(handler);
-            // gVisor (2022-12) cannot put a container in the infra container's PID namespace: it would
-            // share the first container's, which dies with it. Each container keeps its own there.
-            boolean sharedPid = plan.sharedPid() && !runtime.sandboxRuntime();
+            ContainerRuntime runtime = runtimes.runtime(handler);
+            boolean sharedPid = plan.sharedPid() && runtime.sharesPodPidNamespace();
             PodDetails details = new PodDetails(dir, plan.hostname(), nsDir, pins.get(Kind.NET), pins.get(Kind.IPC),
                     pins.get(Kind.UTS), shm, plan.hostPid(), sharedPid, ips, 0);
             if (runtime.needsInfra(sharedPid)) {
@@ -286,7 +288,7 @@ public final class PodService {
         } catch (IOException | RuntimeException | Error e) {
             if (infraStarting) {
                 try {
-                    infra.remove(id, dir, handlerConfig(handler));
+                    infra.remove(id, dir, runtimes.runtime(handler));
                 } catch (RuntimeException cleanup) {
                     e.addSuppressed(cleanup);
                     LOG.error("removing the infra container of a failed pod sandbox failed", "id", id,
@@ -345,28 +347,19 @@ public final class PodService {
      */
     private String resolveHandler(String requested) {
         String name = requested.isEmpty() ? handlers.defaultName() : requested;
-        for (HandlerConfig h : handlers.all()) {
-            if (h.name().equals(name)) {
-                if (!Files.isRegularFile(h.path()) || !Files.isExecutable(h.path())) {
-                    throw HakoException.failedPrecondition("runtime handler \"" + name + "\" runs " + h.path()
-                            + ", which is missing or not executable");
-                }
-                return name;
+        Optional<HandlerConfig> found = runtimes.find(name).map(ContainerRuntime::handler);
+        if (found.isPresent()) {
+            HandlerConfig h = found.get();
+            if (!Files.isRegularFile(h.path()) || !Files.isExecutable(h.path())) {
+                throw HakoException.failedPrecondition("runtime handler \"" + name + "\" runs " + h.path()
+                        + ", which is missing or not executable");
             }
+            return name;
         }
         List<String> known = handlers.all().stream().map(HandlerConfig::name).toList();
         throw HakoException.invalidArgument("runtime_handler", "unknown runtime handler \"" + requested
                 + "\": no [runtime.handlers." + requested + "] on this node (configured handlers: "
                 + String.join(", ", known) + ")");
-    }
-
-    private HandlerConfig handlerConfig(String name) {
-        for (HandlerConfig h : handlers.all()) {
-            if (h.name().equals(name)) {
-                return h;
-            }
-        }
-        throw HakoException.failedPrecondition("runtime handler \"" + name + "\" is no longer configured");
     }
 
     private static HakoException alreadyExists(SandboxPlan plan, String id, String note) {
@@ -402,7 +395,7 @@ public final class PodService {
     private void stopLocked(Pod pod) {
         hook.stopContainers(pod.id());
         if (pod.hasInfra()) {
-            infra.stop(pod.id(), pod.dir(), handlerConfig(pod.runtimeHandler()));
+            infra.stop(pod.id(), pod.dir(), runtimes.runtime(pod.runtimeHandler()));
         }
         detachNetwork(pod);
         try {
@@ -447,7 +440,7 @@ public final class PodService {
             }
             hook.removeContainers(pod.id());
             if (pod.hasInfra()) {
-                infra.remove(pod.id(), pod.dir(), handlerConfig(pod.runtimeHandler()));
+                infra.remove(pod.id(), pod.dir(), runtimes.runtime(pod.runtimeHandler()));
             }
             try {
                 releaseMounts(pod.dir());
@@ -714,9 +707,7 @@ public final class PodService {
             Path dir = podsRoot.resolve(row.id());
             try {
                 if (Files.isDirectory(dir.resolve(InfraContainer.DIR))) {
-                    HandlerConfig handler = handlers.all().stream().filter(h -> h.name().equals(row.runtimeHandler()))
-                            .findFirst().orElse(null);
-                    infra.abandon(row.id(), dir, handler);
+                    infra.abandon(row.id(), dir, runtimes.find(row.runtimeHandler()).orElse(null));
                 }
                 if (cni != null && cni.hasCachedResult(row.id())) {
                     cni.del(attachment(row.id(), PodSandboxConfig.parseFrom(row.config()),

@@ -245,7 +245,7 @@ class ConmonIT {
         TestBundles.writeBundle(bundle, id, cfg, TestBundles.hostPod("pod", false), rootfs);
         Path log = Files.createDirectories(dir.resolve("logs-" + id)).resolve("0.log");
         created.add(id);
-        int pid = conmon.create(new Conmon.CreateRequest(id, "tty", bundle, handler, false, log, true, false, false,
+        int pid = conmon.create(new Conmon.CreateRequest(id, "tty", bundle, runtime, log, true, false, false,
                 Duration.ofSeconds(60)));
         assertThat(pid).isPositive();
         runtime.start(id);
@@ -325,7 +325,7 @@ class ConmonIT {
     }
 
     private Conmon.CreateRequest request(String id, Path bundle, Path log) {
-        return new Conmon.CreateRequest(id, "ctr-" + id, bundle, handler, false, log, false, false, false,
+        return new Conmon.CreateRequest(id, "ctr-" + id, bundle, runtime, log, false, false, false,
                 Duration.ofSeconds(60));
     }
 

@@ -15,6 +15,8 @@ import dev.hako.cri.v1.PodSandboxMetadata;
 import dev.hako.error.HakoException;
 import dev.hako.error.HakoException.Kind;
 import dev.hako.spec.PodContext;
+import dev.hako.monitor.Conmon;
+import dev.hako.monitor.ContainerRuntimes;
 import dev.hako.oci.RuntimeHandlers;
 import dev.hako.store.MetadataStore;
 import dev.hako.testing.HostState;
@@ -93,8 +95,13 @@ class PodServiceIT {
         assertThat(ours()).hasSize(mountsBefore);
     }
 
+    /** The runtimes of {@code c}'s handlers around one conmon, as the daemon builds them. */
+    private static ContainerRuntimes runtimes(HakoConfig c) {
+        return new ContainerRuntimes(c.runtime(), new Conmon(c.runtime().conmon(), c.state()));
+    }
+
     private PodService newService() {
-        return new PodService(config, store, new RuntimeHandlers(config.runtime()));
+        return new PodService(config, store, new RuntimeHandlers(config.runtime()), runtimes(config));
     }
 
     // ------------------------------------------------------------------------------------------------ run
@@ -242,7 +249,7 @@ class PodServiceIT {
                 state = "%s/state with space"
                 socket = "%s/hako.sock"
                 """.formatted(tmp, tmp, tmp), null);
-        PodService other = new PodService(spaced, store, new RuntimeHandlers(spaced.runtime()));
+        PodService other = new PodService(spaced, store, new RuntimeHandlers(spaced.runtime()), runtimes(spaced));
         int before = ours().size();
         Pod pod = other.run(podConfig("spaced", "default", "uid-sp", 0).build(), "");
         assertThat(pod.dir().toString()).contains("state with space");
@@ -266,7 +273,7 @@ class PodServiceIT {
                 state = "%s"
                 socket = "%s/hako.sock"
                 """.formatted(tmp, state, tmp), null);
-        PodService other = new PodService(shared, store, new RuntimeHandlers(shared.runtime()));
+        PodService other = new PodService(shared, store, new RuntimeHandlers(shared.runtime()), runtimes(shared));
         int before = ours().size();
         Pod pod = other.run(podConfig("shared", "default", "uid-sh", 0).build(), "");
 
