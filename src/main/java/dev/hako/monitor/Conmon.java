@@ -513,6 +513,28 @@ public final class Conmon implements AutoCloseable {
                 LOG.debug("cannot remove", "path", p, "error", e.getMessage());
             }
         }
+        forgetAttachLinksTo(id);
+    }
+
+    /**
+     * conmon names its attach link after the container, but shortens the name when the socket path
+     * would not fit a unix socket address: any link in the attach directory that leads to this
+     * container's bundle link goes too.
+     */
+    private void forgetAttachLinksTo(String id) {
+        if (!Files.isDirectory(attachDir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (java.nio.file.DirectoryStream<Path> links = Files.newDirectoryStream(attachDir, Files::isSymbolicLink)) {
+            for (Path link : links) {
+                Path target = Files.readSymbolicLink(link);
+                if (target.getFileName() != null && target.getFileName().toString().equals(id)) {
+                    Files.deleteIfExists(link);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot clean attach links", "dir", attachDir, "container", id, "error", e.getMessage());
+        }
     }
 
     /**
