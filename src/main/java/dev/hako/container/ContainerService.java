@@ -21,6 +21,7 @@ import dev.hako.spec.HostFacts;
 import dev.hako.spec.SpecGenerator;
 import dev.hako.spec.SpecInput;
 import dev.hako.pod.Pod;
+import dev.hako.pod.PodContainers;
 import dev.hako.pod.PodService;
 import dev.hako.store.ContainerRow;
 import dev.hako.store.ContainerTable;
@@ -45,7 +46,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * and recovery after a daemon restart. conmon outlives the daemon, so containers keep running
  * while Hako is stopped; exit files tell what happened meanwhile.
  */
-public final class ContainerService implements PodService.ContainerHook {
+public final class ContainerService implements PodContainers {
     private static final Log LOG = Log.of("container");
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
@@ -83,7 +84,6 @@ public final class ContainerService implements PodService.ContainerHook {
         this.bundles = config.state().resolve("containers");
         this.layers = config.root().resolve("containers");
         this.specs = new SpecGenerator(host);
-        images.setLayersInUse(this::chainIdsInUse);
         try {
             // bundles hold config.json (the environment) and the rootfs mount; layers the writable layers,
             // where a container's root may leave a setuid binary: no host user may reach into either
@@ -579,21 +579,6 @@ public final class ContainerService implements PodService.ContainerHook {
                 return false;
             }
         }
-    }
-
-    private java.util.Collection<Digest> chainIdsInUse() {
-        List<Digest> out = new ArrayList<>();
-        List<ContainerRow> rows = new ArrayList<>(table.all());
-        rows.addAll(table.creating()); // an intent names its layers too
-        for (ContainerRow r : rows) {
-            Object ids = Json.parseObject(r.details()).get("chainIDs");
-            if (ids instanceof List<?> l) {
-                for (Object o : l) {
-                    out.add(Digest.parseRemote(String.valueOf(o), "container " + r.id()));
-                }
-            }
-        }
-        return out;
     }
 
     private String stopSignalOfImage(Container c) {

@@ -30,8 +30,8 @@ final class CriRuntimeService {
                         new UpdateRuntimeConfigRpc(network)::updateRuntimeConfig);
         // pod sandboxes
         runtime.unary(RuntimeServiceGrpc.getRunPodSandboxMethod(), new RunPodSandboxRpc(pods)::runPodSandbox)
-                .unary(RuntimeServiceGrpc.getStopPodSandboxMethod(), new StopPodSandboxRpc(pods)::stopPodSandbox)
-                .unary(RuntimeServiceGrpc.getRemovePodSandboxMethod(), new RemovePodSandboxRpc(pods)::removePodSandbox)
+                .unary(RuntimeServiceGrpc.getStopPodSandboxMethod(), new StopPodSandboxRpc(pods, containers)::stopPodSandbox)
+                .unary(RuntimeServiceGrpc.getRemovePodSandboxMethod(), new RemovePodSandboxRpc(pods, containers)::removePodSandbox)
                 .unary(RuntimeServiceGrpc.getPodSandboxStatusMethod(), new PodSandboxStatusRpc(pods)::podSandboxStatus)
                 .unary(RuntimeServiceGrpc.getListPodSandboxMethod(), new ListPodSandboxRpc(pods)::listPodSandbox)
                 .unary(RuntimeServiceGrpc.getUpdatePodSandboxResourcesMethod(),

@@ -4,6 +4,7 @@ import dev.hako.BuildInfo;
 import dev.hako.config.HakoConfig;
 import dev.hako.cri.CriServices;
 import dev.hako.error.FatalErrors;
+import dev.hako.container.ContainerLayers;
 import dev.hako.container.ContainerService;
 import dev.hako.container.ContainerStreams;
 import dev.hako.stream.StreamServer;
@@ -63,7 +64,7 @@ public final class Daemon {
             startupPhase("cgroups", started);
             Cni cni = new Cni(config.network(), config.state().resolve("cni"));
             NetworkState network = new NetworkState(SettingStore.of(store::setting, store::putSetting), cni);
-            ImageService images = new ImageService(config, store);
+            ImageService images = new ImageService(config, store, ContainerLayers.inUse(store));
             HostFacts host = HostFacts.probe(); // once: infra and app containers share its oom_score_adj floor
             // one container monitor for every runtime: infra and app containers alike
             ContainerRuntimes runtimes = new ContainerRuntimes(config.runtime(), new Conmon(config.runtime().conmon(),
@@ -71,7 +72,6 @@ public final class Daemon {
             PodService pods = new PodService(config, store, handlers, runtimes, cni, host);
             ContainerService containers = new ContainerService(config, store, pods, images, handlers, runtimes, host);
             startupPhase("services", started);
-            pods.setContainerHook(containers);
             pods.recover();
             startupPhase("pods_recovered", started);
             containers.recover();

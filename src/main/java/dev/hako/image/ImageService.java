@@ -18,12 +18,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -53,11 +55,18 @@ public final class ImageService {
     private final ReentrantReadWriteLock gcLock = new ReentrantReadWriteLock();
     private volatile FsUsage cachedUsage;
     /** Layers containers are running on: kept even when no image record claims them any more. */
-    private volatile java.util.function.Supplier<java.util.Collection<Digest>> layersInUse = List::of;
+    private final Supplier<Collection<Digest>> layersInUse;
 
     private final RegistryClient registry;
 
+    /** An image service for a node without containers (tests, tools): no layer is in use. */
     public ImageService(HakoConfig config, MetadataStore store) {
+        this(config, store, List::of);
+    }
+
+    /** {@code layersInUse} names the layers containers run on, which garbage collection keeps. */
+    public ImageService(HakoConfig config, MetadataStore store, Supplier<Collection<Digest>> layersInUse) {
+        this.layersInUse = layersInUse;
         this.root = config.root();
         this.content = new ContentStore(config.root());
         this.snapshots = new SnapshotStore(config.root());
@@ -418,11 +427,6 @@ public final class ImageService {
         } finally {
             gcLock.readLock().unlock();
         }
-    }
-
-    /** Tells garbage collection which layers containers use (set once, by the daemon's wiring). */
-    public void setLayersInUse(java.util.function.Supplier<java.util.Collection<Digest>> supplier) {
-        this.layersInUse = supplier;
     }
 
     /**

@@ -35,7 +35,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
@@ -63,21 +62,6 @@ public final class PodService {
     private static final String SHM_OPTIONS = "mode=1777,size=65536k";
     private static final long SHM_FLAGS = MountCalls.MS_NOSUID | MountCalls.MS_NODEV | MountCalls.MS_NOEXEC;
 
-    /** Receives the pod's containers' lifecycle: stop them before the namespaces go, remove them before the pod. */
-    public interface ContainerHook {
-        void stopContainers(String podId);
-
-        void removeContainers(String podId);
-    }
-
-    private static final ContainerHook NO_CONTAINERS = new ContainerHook() {
-        @Override
-        public void stopContainers(String podId) {}
-
-        @Override
-        public void removeContainers(String podId) {}
-    };
-
     private final PodTable table;
     private final RuntimeHandlers handlers;
     private final ContainerRuntimes runtimes;
@@ -89,8 +73,6 @@ public final class PodService {
     private final ReentrantLock reserving = new ReentrantLock();
     private final Cni cni;
     private final InfraContainer infra;
-    private volatile ContainerHook hook = NO_CONTAINERS;
-    private volatile boolean hookSet;
     /** Called with the name of each creation step as it begins; tests make steps fail with it. */
     private volatile Consumer<String> stepListener = step -> {};
 
@@ -118,18 +100,6 @@ public final class PodService {
         }
         for (int i = 0; i < locks.length; i++) {
             locks[i] = new ReentrantLock();
-        }
-    }
-
-    /** Set once, by the daemon's wiring, before the CRI server serves. */
-    public void setContainerHook(ContainerHook hook) {
-        Objects.requireNonNull(hook, "hook");
-        synchronized (this) {
-            if (hookSet) {
-                throw new IllegalStateException("the container hook of the pod service is set already");
-            }
-            this.hook = hook;
-            hookSet = true;
         }
     }
 
@@ -374,26 +344,25 @@ public final class PodService {
     // ------------------------------------------------------------------------------------------ Stop / Remove
 
     /**
-     * Stops the pod: its containers first (through the hook), then its /dev/shm and namespaces are
-     * released. Idempotent.
+     * Stops the pod: its containers first, then its /dev/shm and namespaces are released. Idempotent.
      *
      * @throws HakoException NOT_FOUND for an unknown pod
      */
-    public void stop(String id) {
+    public void stop(String id, PodContainers containers) {
         Pod pod = get(id);
         ReentrantLock lock = lockFor(pod.id());
         lock.lock();
         try {
             PodTable.Row row = table.byId(pod.id())
                     .orElseThrow(() -> HakoException.notFound("pod sandbox " + id + " not found"));
-            stopLocked(toPod(row));
+            stopLocked(toPod(row), containers);
         } finally {
             lock.unlock();
         }
     }
 
-    private void stopLocked(Pod pod) {
-        hook.stopContainers(pod.id());
+    private void stopLocked(Pod pod, PodContainers containers) {
+        containers.stopContainers(pod.id());
         if (pod.hasInfra()) {
             infra.stop(pod.id(), pod.dir(), runtimes.runtime(pod.runtimeHandler()));
         }
@@ -415,10 +384,10 @@ public final class PodService {
     }
 
     /**
-     * Removes the pod: stops it if needed, removes its containers (through the hook), deletes its
+     * Removes the pod: stops it if needed, removes its containers, deletes its
      * directory and its row. An unknown ID is not an error: the pod is gone either way.
      */
-    public void remove(String id) {
+    public void remove(String id, PodContainers containers) {
         Optional<String> resolved = resolve(id);
         if (resolved.isEmpty()) {
             LOG.debug("pod sandbox to remove does not exist", "id", id);
@@ -432,13 +401,13 @@ public final class PodService {
                 return; // removed by a concurrent call
             }
             Pod pod = toPod(row.get());
-            stopLocked(pod);
+            stopLocked(pod, containers);
             if (cni != null && cni.hasCachedResult(pod.id())) {
                 // stop could not release the pod's network: retried there, and the pod stays until it can
                 throw new HakoException(HakoException.Kind.UNAVAILABLE, "cannot remove pod sandbox " + pod.id()
                         + ": its network could not be released (CNI DEL failed; see the log); retry");
             }
-            hook.removeContainers(pod.id());
+            containers.removeContainers(pod.id());
             if (pod.hasInfra()) {
                 infra.remove(pod.id(), pod.dir(), runtimes.runtime(pod.runtimeHandler()));
             }

@@ -45,6 +45,7 @@ class PodServiceIT {
     private MetadataStore store;
     private PodService pods;
     private final List<String> hookCalls = Collections.synchronizedList(new ArrayList<>());
+    private PodContainers containers;
     private int mountsBefore;
 
     @BeforeEach
@@ -62,7 +63,7 @@ class PodServiceIT {
                 """.formatted(tmp, tmp, tmp), null);
         store = MetadataStore.open(config.databaseFile());
         pods = newService();
-        pods.setContainerHook(new PodService.ContainerHook() {
+        containers = new PodContainers() {
             @Override
             public void stopContainers(String podId) {
                 hookCalls.add("stop " + podId);
@@ -72,14 +73,14 @@ class PodServiceIT {
             public void removeContainers(String podId) {
                 hookCalls.add("remove " + podId);
             }
-        });
+        };
     }
 
     @AfterEach
     void tearDown() throws Exception {
         try {
             for (Pod p : pods.list()) {
-                pods.remove(p.id());
+                pods.remove(p.id(), containers);
             }
         } finally {
             store.close();
@@ -256,9 +257,9 @@ class PodServiceIT {
         assertThat(ours()).hasSize(before + 5);
         assertThat(sh("nsenter", "--uts=" + pod.context().utsns(), "hostname")).isEqualTo("spaced");
 
-        other.stop(pod.id());
+        other.stop(pod.id(), PodContainers.NONE);
         assertThat(ours()).hasSize(before);
-        other.remove(pod.id());
+        other.remove(pod.id(), PodContainers.NONE);
         assertThat(pod.dir()).doesNotExist();
     }
 
@@ -281,7 +282,7 @@ class PodServiceIT {
         for (String p : List.of("ns", "ns/net", "ns/ipc", "ns/uts")) {
             assertThat(mountAt(pod.dir().resolve(p)).split(" - ")[0]).as(p).doesNotContain("shared:");
         }
-        other.remove(pod.id());
+        other.remove(pod.id(), PodContainers.NONE);
         assertThat(ours()).hasSize(before);
         assertThat(pod.dir()).doesNotExist();
         sh("umount", state.toString());
@@ -301,7 +302,7 @@ class PodServiceIT {
         Pod second = pods.run(podConfig("dup", "default", "uid-x", 1).build(), "");
         assertThat(second.id()).isNotEqualTo(first.id());
         // once the first is removed its identity is free again
-        pods.remove(first.id());
+        pods.remove(first.id(), containers);
         assertThat(pods.run(podConfig("dup", "default", "uid-x", 0).build(), "").id()).isNotEqualTo(first.id());
     }
 
@@ -337,23 +338,23 @@ class PodServiceIT {
         Pod pod = pods.run(podConfig("stopme", "default", "uid-s", 0).build(), "");
         assertThat(ours()).hasSize(before + 5); // ns dir, 3 pins, shm
 
-        pods.stop(pod.id());
+        pods.stop(pod.id(), containers);
         assertThat(ours()).hasSize(before);
         Pod stopped = pods.get(pod.id());
         assertThat(stopped.state()).isEqualTo(Pod.State.NOTREADY);
         assertThat(stopped.context()).isEqualTo(pod.context());
         assertThat(hookCalls).containsExactly("stop " + pod.id());
 
-        pods.stop(pod.id());
+        pods.stop(pod.id(), containers);
         assertThat(pods.get(pod.id()).state()).isEqualTo(Pod.State.NOTREADY);
         assertThat(hookCalls).containsExactly("stop " + pod.id(), "stop " + pod.id());
         assertThat(ours()).hasSize(before);
         // the files stay until the pod is removed
         assertThat(pod.context().hostsFile()).exists();
 
-        assertThatThrownBy(() -> pods.stop("f".repeat(64)))
+        assertThatThrownBy(() -> pods.stop("f".repeat(64), containers))
                 .isInstanceOfSatisfying(HakoException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_FOUND))
-                .hasMessageContaining("f".repeat(64));
+                .hasMessageContaining("f".repeat(64), containers);
     }
 
     @Test
@@ -361,7 +362,7 @@ class PodServiceIT {
         List<String> before = podDirs();
         Pod pod = pods.run(podConfig("rm", "default", "uid-rm", 0).build(), "");
 
-        pods.remove(pod.id());
+        pods.remove(pod.id(), containers);
 
         assertThat(hookCalls).containsExactly("stop " + pod.id(), "remove " + pod.id());
         assertThat(pod.dir()).doesNotExist();
@@ -375,10 +376,10 @@ class PodServiceIT {
     @Test
     void removeIsIdempotentAndUnknownIdsAreNotAnError() {
         Pod pod = pods.run(podConfig("rm2", "default", "uid-rm2", 0).build(), "");
-        pods.stop(pod.id());
-        pods.remove(pod.id());
-        pods.remove(pod.id());
-        pods.remove("0123456789abcdef".repeat(4));
+        pods.stop(pod.id(), containers);
+        pods.remove(pod.id(), containers);
+        pods.remove(pod.id(), containers);
+        pods.remove("0123456789abcdef".repeat(4), containers);
         assertThat(pods.list()).isEmpty();
         assertThat(hookCalls).containsExactly("stop " + pod.id(), "stop " + pod.id(), "remove " + pod.id());
     }
@@ -389,7 +390,7 @@ class PodServiceIT {
         List<String> dirs = podDirs();
         for (int i = 0; i < 100; i++) {
             Pod pod = pods.run(podConfig("cycle", "default", "uid-c", i).build(), "");
-            pods.remove(pod.id());
+            pods.remove(pod.id(), containers);
         }
         assertThat(ours()).hasSize(before);
         assertThat(podDirs()).isEqualTo(dirs);
