@@ -70,9 +70,7 @@ class ImageServiceTest {
      * (the one place to change when that becomes a constructor argument).
      */
     private ImageService withLayersInUse(Supplier<Collection<Digest>> inUse) {
-        ImageService service = new ImageService(config, store);
-        service.setLayersInUse(inUse);
-        return service;
+        return new ImageService(config, store, inUse);
     }
 
     private TestImage image(String user, byte[]... layers) {
