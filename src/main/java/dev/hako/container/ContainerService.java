@@ -17,6 +17,7 @@ import dev.hako.monitor.ContainerRuntime;
 import dev.hako.monitor.ContainerRuntimes;
 import dev.hako.oci.ExecProcess;
 import dev.hako.oci.OciRuntime;
+import dev.hako.oci.RuntimeSpec;
 import dev.hako.spec.HostFacts;
 import dev.hako.spec.SpecGenerator;
 import dev.hako.spec.SpecInput;
@@ -175,10 +176,10 @@ public final class ContainerService implements PodContainers {
             mounted = true;
             FaultPoints.reach("container-rootfs-mounted");
             ImageConfig imageConfig = images.config(image);
-            Map<String, Object> spec = specs.generate(new SpecInput(id, withPodAnnotations(cfg, pod, handler),
+            RuntimeSpec spec = specs.generate(new SpecInput(id, withPodAnnotations(cfg, pod, handler),
                     pod.context(), imageConfig,
                     imageText, rootfs, config.runtime().cgroupDriver()));
-            PrivateFiles.writeString(bundle.resolve("config.json"), Json.write(spec));
+            PrivateFiles.writeString(bundle.resolve("config.json"), Json.write(spec.toJson()));
             if (logPath.getParent() != null) {
                 Files.createDirectories(logPath.getParent());
             }
@@ -371,7 +372,7 @@ public final class ContainerService implements PodContainers {
             }
             Path file = c.bundle().resolve("resources-update.json");
             try {
-                PrivateFiles.writeString(file, Json.write(SpecGenerator.limits(resources)));
+                PrivateFiles.writeString(file, Json.write(SpecGenerator.limits(resources).toJson()));
                 runtimes.runtime(c.handler()).update(id, file);
             } catch (IOException e) {
                 throw HakoException.internal("writing " + file + ": " + e.getMessage(), e);

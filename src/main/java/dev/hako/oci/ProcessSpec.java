@@ -19,17 +19,23 @@ public record ProcessSpec(boolean terminal, User user, List<String> args, List<S
         env = List.copyOf(env);
     }
 
-    /** {@code process.user}: numeric ids only, as the runtime does no name lookup. */
+    /**
+     * {@code process.user}: numeric ids only, as the runtime does no name lookup.
+     *
+     * @param additionalGids null: not written (the infra process)
+     */
     public record User(int uid, int gid, List<Long> additionalGids) {
         public User {
-            additionalGids = List.copyOf(additionalGids);
+            additionalGids = additionalGids == null ? null : List.copyOf(additionalGids);
         }
 
         public Map<String, Object> toJson() {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("uid", uid);
             out.put("gid", gid);
-            out.put("additionalGids", new ArrayList<>(additionalGids));
+            if (additionalGids != null) {
+                out.put("additionalGids", new ArrayList<>(additionalGids));
+            }
             return out;
         }
     }

@@ -60,7 +60,7 @@ final class InfraContainer {
         Path bundle = podDir.resolve(DIR);
         PrivateFiles.directory(bundle);
         PrivateFiles.writeString(bundle.resolve("config.json"), Json.write(InfraSpec.generate(pod,
-                command.subList(1, command.size()), rootfs, driver, minOomScoreAdj, allowed(podAnnotations, handler))));
+                command.subList(1, command.size()), rootfs, driver, minOomScoreAdj, allowed(podAnnotations, handler)).toJson()));
         int pid = runtime.createInfra(pod.podId(), bundle, bundle.resolve("infra.log"));
         runtime.oci().start(pod.podId());
         LOG.debug("infra container started", "pod", pod.podId(), "pid", pid, "handler", handler.name());

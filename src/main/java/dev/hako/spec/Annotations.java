@@ -16,8 +16,8 @@ final class Annotations {
     static final String IMAGE_NAME = "io.kubernetes.cri.image-name";
 
     /** An app container's: its own annotations, then the CRI's identity ones. */
-    static Map<String, Object> of(SpecInput in) {
-        Map<String, Object> out = new LinkedHashMap<>(in.config().getAnnotationsMap());
+    static Map<String, String> of(SpecInput in) {
+        Map<String, String> out = new LinkedHashMap<>(in.config().getAnnotationsMap());
         PodContext pod = in.pod();
         out.put(CONTAINER_TYPE, "container");
         out.put(SANDBOX_ID, nz(pod.podId()));

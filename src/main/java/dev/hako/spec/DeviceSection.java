@@ -3,6 +3,8 @@ package dev.hako.spec;
 import dev.hako.cri.v1.ContainerConfig;
 import dev.hako.cri.v1.Device;
 import dev.hako.error.HakoException;
+import dev.hako.oci.DeviceSpec;
+import dev.hako.oci.ResourcesSpec;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -12,9 +14,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /** The {@code linux.devices} section and the cgroup device rules that go with it. */
@@ -22,8 +22,8 @@ final class DeviceSection {
     private DeviceSection() {}
 
     /** The devices the container asks for, each also allowed in {@code rules} (the cgroup device rules). */
-    static List<Map<String, Object>> requested(ContainerConfig c, List<Map<String, Object>> rules) {
-        List<Map<String, Object>> out = new ArrayList<>();
+    static List<DeviceSpec> requested(ContainerConfig c, List<ResourcesSpec.DeviceRule> rules) {
+        List<DeviceSpec> out = new ArrayList<>();
         for (int i = 0; i < c.getDevicesCount(); i++) {
             Device d = c.getDevices(i);
             String field = "config.devices[" + i + "]";
@@ -52,15 +52,7 @@ final class DeviceSection {
             };
             long major = ((rdev >>> 8) & 0xfffL) | ((rdev >>> 32) & ~0xfffL);
             long minor = (rdev & 0xffL) | ((rdev >>> 12) & ~0xffL);
-            Map<String, Object> dev = new LinkedHashMap<>();
-            dev.put("path", d.getContainerPath());
-            dev.put("type", type);
-            dev.put("major", major);
-            dev.put("minor", minor);
-            dev.put("fileMode", mode & 07777);
-            dev.put("uid", uid);
-            dev.put("gid", gid);
-            out.add(dev);
+            out.add(new DeviceSpec(d.getContainerPath(), type, major, minor, mode & 07777, uid, gid));
             String perms = d.getPermissions().isEmpty() ? "rwm" : d.getPermissions();
             for (int k = 0; k < perms.length(); k++) {
                 if ("rwm".indexOf(perms.charAt(k)) < 0) {
@@ -68,7 +60,7 @@ final class DeviceSection {
                             "\"" + perms + "\" is not a combination of r, w and m");
                 }
             }
-            rules.add(rule(true, type, major, minor, perms));
+            rules.add(new ResourcesSpec.DeviceRule(true, type, major, minor, perms));
         }
         return out;
     }
@@ -77,14 +69,14 @@ final class DeviceSection {
      * Every char and block device under the host's {@code dev} directory (as runc's HostDevices), for
      * privileged containers, except those {@code given} already names.
      */
-    static List<Map<String, Object>> host(Path dev, List<Map<String, Object>> given) {
+    static List<DeviceSpec> host(Path dev, List<DeviceSpec> given) {
         Set<String> taken = new HashSet<>();
-        for (Map<String, Object> d : given) {
-            taken.add((String) d.get("path"));
+        for (DeviceSpec d : given) {
+            taken.add(d.path());
         }
         LinkOption noFollow = LinkOption.NOFOLLOW_LINKS;
         Set<String> skipDirs = Set.of("pts", "shm", "fd", "mqueue", ".lxc", ".lxd-mounts", ".udev");
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<DeviceSpec> out = new ArrayList<>();
         try {
             Files.walkFileTree(dev, new SimpleFileVisitor<>() {
                 @Override
@@ -107,15 +99,10 @@ final class DeviceSection {
                             };
                             if (type != null) {
                                 long rdev = (Long) Files.getAttribute(file, "unix:rdev", noFollow);
-                                Map<String, Object> d = new LinkedHashMap<>();
-                                d.put("path", p);
-                                d.put("type", type);
-                                d.put("major", ((rdev >>> 8) & 0xfffL) | ((rdev >>> 32) & ~0xfffL));
-                                d.put("minor", (rdev & 0xffL) | ((rdev >>> 12) & ~0xffL));
-                                d.put("fileMode", mode & 07777);
-                                d.put("uid", Files.getAttribute(file, "unix:uid", noFollow));
-                                d.put("gid", Files.getAttribute(file, "unix:gid", noFollow));
-                                out.add(d);
+                                out.add(new DeviceSpec(p, type, ((rdev >>> 8) & 0xfffL) | ((rdev >>> 32) & ~0xfffL),
+                                        (rdev & 0xffL) | ((rdev >>> 12) & ~0xffL), mode & 07777,
+                                        (Integer) Files.getAttribute(file, "unix:uid", noFollow),
+                                        (Integer) Files.getAttribute(file, "unix:gid", noFollow)));
                             }
                         } catch (IOException | UnsupportedOperationException e) {
                             // gone or unreadable: skip it
@@ -133,22 +120,5 @@ final class DeviceSection {
             // no /dev to list: privileged containers get runc's default devices only
         }
         return out;
-    }
-
-    /** One cgroup device rule; a negative major or minor means any, a null type any type. */
-    static Map<String, Object> rule(boolean allow, String type, long major, long minor, String access) {
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("allow", allow);
-        if (type != null) {
-            r.put("type", type);
-        }
-        if (major >= 0) {
-            r.put("major", major);
-        }
-        if (minor >= 0) {
-            r.put("minor", minor);
-        }
-        r.put("access", access);
-        return r;
     }
 }

@@ -2,6 +2,7 @@ package dev.hako.spec;
 
 import dev.hako.cri.v1.LinuxContainerResources;
 import dev.hako.oci.HostCgroups;
+import dev.hako.oci.ResourcesSpec;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,11 +16,8 @@ final class ResourceSection {
     private ResourceSection() {}
 
     /** The whole section: the device rules, then the limits. */
-    static Map<String, Object> of(LinuxContainerResources r, List<Map<String, Object>> deviceRules) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("devices", deviceRules);
-        out.putAll(limits(r));
-        return out;
+    static ResourcesSpec of(LinuxContainerResources r, List<ResourcesSpec.DeviceRule> deviceRules) {
+        return limits(r).withDevices(deviceRules);
     }
 
     /**
@@ -27,56 +25,53 @@ final class ResourceSection {
      * what {@code runtime update --resources} applies to a running container. Fields the host's cgroups
      * cannot enforce are left out ({@link HostCgroups#omitted()}), as the runtime would fail on them.
      */
-    static Map<String, Object> limits(LinuxContainerResources r) {
+    static ResourcesSpec limits(LinuxContainerResources r) {
         return limits(r, HostCgroups.current());
     }
 
     /** As {@link #limits(LinuxContainerResources)}, for the given host. */
-    static Map<String, Object> limits(LinuxContainerResources r, HostCgroups host) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        Map<String, Object> memory = new LinkedHashMap<>();
+    static ResourcesSpec limits(LinuxContainerResources r, HostCgroups host) {
+        Long memoryLimit = null;
+        Long swap = null;
         if (host.has("memory")) {
             if (r.getMemoryLimitInBytes() > 0) {
-                memory.put("limit", r.getMemoryLimitInBytes());
+                memoryLimit = r.getMemoryLimitInBytes();
             }
             if (host.swapAccounting()) {
                 if (r.getMemorySwapLimitInBytes() > 0) {
-                    memory.put("swap", r.getMemorySwapLimitInBytes());
+                    swap = r.getMemorySwapLimitInBytes();
                 } else if (r.getMemoryLimitInBytes() > 0) {
-                    memory.put("swap", r.getMemoryLimitInBytes()); // no swap beyond the memory limit
+                    swap = r.getMemoryLimitInBytes(); // no swap beyond the memory limit
                 }
             }
         }
-        if (!memory.isEmpty()) {
-            out.put("memory", memory);
-        }
-        Map<String, Object> cpu = new LinkedHashMap<>();
+        Long shares = null;
+        Long quota = null;
+        Long period = null;
         if (host.has("cpu")) {
             if (r.getCpuShares() > 0) {
-                cpu.put("shares", r.getCpuShares());
+                shares = r.getCpuShares();
             }
             if (r.getCpuQuota() != 0) {
-                cpu.put("quota", r.getCpuQuota());
+                quota = r.getCpuQuota();
             }
             if (r.getCpuPeriod() > 0) {
-                cpu.put("period", r.getCpuPeriod());
+                period = r.getCpuPeriod();
             }
         }
+        String cpus = null;
+        String mems = null;
         if (host.has("cpuset")) {
             if (!r.getCpusetCpus().isEmpty()) {
-                cpu.put("cpus", r.getCpusetCpus());
+                cpus = r.getCpusetCpus();
             }
             if (!r.getCpusetMems().isEmpty()) {
-                cpu.put("mems", r.getCpusetMems());
+                mems = r.getCpusetMems();
             }
         }
-        if (!cpu.isEmpty()) {
-            out.put("cpu", cpu);
-        }
+        List<ResourcesSpec.HugepageLimit> pages = new ArrayList<>();
         if (r.getHugepageLimitsCount() > 0 && host.has("hugetlb")) {
-            List<Object> pages = new ArrayList<>();
-            r.getHugepageLimitsList().forEach(h -> pages.add(Map.of("pageSize", h.getPageSize(), "limit", h.getLimit())));
-            out.put("hugepageLimits", pages);
+            r.getHugepageLimitsList().forEach(h -> pages.add(new ResourcesSpec.HugepageLimit(h.getPageSize(), h.getLimit())));
         }
         Map<String, String> unified = new LinkedHashMap<>();
         r.getUnifiedMap().forEach((k, v) -> {
@@ -84,9 +79,7 @@ final class ResourceSection {
                 unified.put(k, v);
             }
         });
-        if (!unified.isEmpty()) {
-            out.put("unified", unified);
-        }
-        return out;
+        return new ResourcesSpec(List.of(), new ResourcesSpec.Memory(memoryLimit, swap),
+                new ResourcesSpec.Cpu(shares, quota, period, cpus, mems), pages, unified);
     }
 }

@@ -4,6 +4,7 @@ import dev.hako.cri.v1.LinuxContainerSecurityContext;
 import dev.hako.cri.v1.SecurityProfile;
 import dev.hako.error.HakoException;
 import dev.hako.json.Json;
+import dev.hako.oci.SeccompSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,7 @@ public final class Seccomp {
     private static volatile Map<String, Object> defaultProfile;
 
     /** The profile for the container on a host of {@code arch} ({@link HostFacts#arch()}), or null to run it unconfined. */
-    static Map<String, Object> forContainer(LinuxContainerSecurityContext sc, boolean privileged, Set<String> caps,
+    static SeccompSpec forContainer(LinuxContainerSecurityContext sc, boolean privileged, Set<String> caps,
                                             String arch) {
         if (privileged) {
             return null;
@@ -111,12 +112,7 @@ public final class Seccomp {
     }
 
     /** The OCI form of {@code profile} for a container with {@code caps} on {@code arch}. */
-    static Map<String, Object> resolve(Map<String, Object> profile, Set<String> caps, String arch) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("defaultAction", profile.get("defaultAction"));
-        if (profile.get("defaultErrnoRet") != null) {
-            out.put("defaultErrnoRet", profile.get("defaultErrnoRet"));
-        }
+    static SeccompSpec resolve(Map<String, Object> profile, Set<String> caps, String arch) {
         Object arches = profile.get("architectures");
         if (arches == null && profile.get("archMap") instanceof Map<?, ?> m && m.get(arch) instanceof List<?> l) {
             arches = l;
@@ -135,21 +131,22 @@ public final class Seccomp {
                 }
             }
         }
-        if (arches instanceof List<?> l && !l.isEmpty()) {
-            out.put("architectures", new ArrayList<>(l));
+        List<Object> architectures = new ArrayList<>();
+        if (arches instanceof List<?> l) {
+            architectures.addAll(l);
         }
+        Map<String, Object> options = new LinkedHashMap<>();
         for (String k : List.of("flags", "listenerPath", "listenerMetadata")) {
             if (profile.get(k) != null) {
-                out.put(k, profile.get(k));
+                options.put(k, profile.get(k));
             }
         }
-        List<Object> syscalls = new ArrayList<>();
+        List<SeccompSpec.Syscall> syscalls = new ArrayList<>();
         if (profile.get("syscalls") instanceof List<?> list) {
             for (Object o : list) {
                 if (!(o instanceof Map<?, ?> s) || !applies(s, caps, arch)) {
                     continue;
                 }
-                Map<String, Object> rule = new LinkedHashMap<>();
                 List<Object> names = new ArrayList<>();
                 if (s.get("names") instanceof List<?> n) {
                     names.addAll(n);
@@ -160,21 +157,15 @@ public final class Seccomp {
                 if (names.isEmpty()) {
                     continue;
                 }
-                rule.put("names", names);
-                rule.put("action", s.get("action"));
-                if (s.get("errnoRet") != null) {
-                    rule.put("errnoRet", s.get("errnoRet"));
+                List<Object> args = new ArrayList<>();
+                if (s.get("args") instanceof List<?> a) {
+                    args.addAll(a);
                 }
-                if (s.get("args") instanceof List<?> args && !args.isEmpty()) {
-                    rule.put("args", new ArrayList<>(args));
-                }
-                syscalls.add(rule);
+                syscalls.add(new SeccompSpec.Syscall(names, s.get("action"), s.get("errnoRet"), args));
             }
         }
-        if (!syscalls.isEmpty()) {
-            out.put("syscalls", syscalls);
-        }
-        return out;
+        return new SeccompSpec(profile.get("defaultAction"), profile.get("defaultErrnoRet"), architectures, options,
+                syscalls);
     }
 
     private static boolean applies(Map<?, ?> rule, Set<String> caps, String arch) {

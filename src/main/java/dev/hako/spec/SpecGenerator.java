@@ -4,19 +4,22 @@ import dev.hako.config.CgroupDriver;
 import dev.hako.cri.v1.ContainerConfig;
 import dev.hako.cri.v1.LinuxContainerResources;
 import dev.hako.cri.v1.LinuxContainerSecurityContext;
+import dev.hako.oci.DeviceSpec;
 import dev.hako.oci.HostCgroups;
-import dev.hako.oci.MountSpec;
+import dev.hako.oci.LinuxSpec;
 import dev.hako.oci.ProcessSpec;
+import dev.hako.oci.ResourcesSpec;
+import dev.hako.oci.RootSpec;
+import dev.hako.oci.RuntimeSpec;
+import dev.hako.oci.SeccompSpec;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * The OCI runtime spec ({@code config.json}) of a CRI container, as a JSON tree of maps and lists
- * ready for {@code Json.write}. The rules are the CRI's as containerd and CRI-O apply them; each
- * section has its builder ({@link ProcessSection}, {@link UserSection}, {@link CapabilitySection},
+ * The OCI runtime spec ({@code config.json}) of a CRI container, as a {@link RuntimeSpec}. The rules
+ * are the CRI's as containerd and CRI-O apply them; each section has its builder ({@link ProcessSection}, {@link UserSection}, {@link CapabilitySection},
  * {@link MountSection}, {@link DeviceSection}, {@link ResourceSection}, {@link NamespaceSection},
  * {@link Seccomp}, {@link MacPolicy}, {@link Sysctls}), and this class puts them together in
  * config.json order. What it needs of the host comes in as {@link HostFacts}.
@@ -39,8 +42,8 @@ public final class SpecGenerator {
         this.host = host;
     }
 
-    /** Builds config.json as a JSON tree (Map/List, written with Json.write). */
-    public Map<String, Object> generate(SpecInput in) {
+    /** Builds config.json (written with {@code Json.write(spec.toJson())}). */
+    public RuntimeSpec generate(SpecInput in) {
         ContainerConfig c = in.config();
         SpecLimits.check(c);
         PodContext pod = in.pod();
@@ -51,57 +54,30 @@ public final class SpecGenerator {
         MacPolicy.check(sc, host);
         Sysctls.check(pod);
 
-        Map<String, Object> spec = new LinkedHashMap<>();
-        spec.put("ociVersion", OCI_VERSION);
-
         ProcessSpec process = ProcessSection.of(in, image, host);
-        spec.put("process", process.toJson());
-
-        Map<String, Object> root = new LinkedHashMap<>();
-        root.put("path", in.rootfs().toAbsolutePath().toString());
-        root.put("readonly", sc.getReadonlyRootfs());
-        spec.put("root", root);
-
-        if (pod.utsns() != null && pod.hostname() != null && !pod.hostname().isEmpty()) {
-            spec.put("hostname", pod.hostname());
-        }
-
+        RootSpec root = new RootSpec(in.rootfs().toAbsolutePath().toString(), sc.getReadonlyRootfs());
+        String hostname = pod.utsns() != null && pod.hostname() != null && !pod.hostname().isEmpty()
+                ? pod.hostname() : null;
         MountSection.Result mounts = MountSection.of(c, pod, privileged, sc.getReadonlyRootfs());
-        spec.put("mounts", MountSpec.toJson(mounts.mounts()));
-        spec.put("annotations", Annotations.of(in));
+        Map<String, String> annotations = Annotations.of(in);
 
-        Map<String, Object> linux = new LinkedHashMap<>();
-        if (pod.sysctls() != null && !pod.sysctls().isEmpty()) {
-            linux.put("sysctl", new LinkedHashMap<>(pod.sysctls()));
-        }
-        List<Map<String, Object>> deviceRules = new ArrayList<>();
-        deviceRules.add(DeviceSection.rule(false, null, -1, -1, "rwm"));
+        List<ResourcesSpec.DeviceRule> deviceRules = new ArrayList<>();
+        deviceRules.add(ResourcesSpec.DeviceRule.all(false, "rwm"));
         if (privileged) {
-            deviceRules.add(DeviceSection.rule(true, null, -1, -1, "rwm"));
+            deviceRules.add(ResourcesSpec.DeviceRule.all(true, "rwm"));
         }
-        List<Map<String, Object>> devices = DeviceSection.requested(c, deviceRules);
+        List<DeviceSpec> devices = DeviceSection.requested(c, deviceRules);
         if (privileged) {
             devices.addAll(DeviceSection.host(host.devices(), devices));
         }
-        linux.put("resources", ResourceSection.of(res, deviceRules));
-        linux.put("cgroupsPath", CgroupsPath.of(in.cgroupDriver(), pod.cgroupParent(), in.containerId()));
-        linux.put("namespaces", NamespaceSection.of(pod));
-        if (!devices.isEmpty()) {
-            linux.put("devices", devices);
-        }
-        if (!privileged) {
-            linux.put("maskedPaths", MaskedPaths.masked(sc));
-            linux.put("readonlyPaths", MaskedPaths.readonly(sc));
-        }
-        if (mounts.rootfsPropagation() != null) {
-            linux.put("rootfsPropagation", mounts.rootfsPropagation());
-        }
-        Map<String, Object> seccomp = Seccomp.forContainer(sc, privileged, Set.copyOf(process.capabilities().effective()),
+        ResourcesSpec resources = ResourceSection.of(res, deviceRules);
+        String cgroupsPath = CgroupsPath.of(in.cgroupDriver(), pod.cgroupParent(), in.containerId());
+        SeccompSpec seccomp = Seccomp.forContainer(sc, privileged, Set.copyOf(process.capabilities().effective()),
                 host.arch());
-        if (seccomp != null) {
-            linux.put("seccomp", seccomp);
-        }
-        spec.put("linux", linux);
+        LinuxSpec linux = new LinuxSpec(pod.sysctls() == null ? Map.of() : pod.sysctls(), resources, cgroupsPath,
+                NamespaceSection.of(pod), devices, privileged ? null : MaskedPaths.masked(sc),
+                privileged ? null : MaskedPaths.readonly(sc), mounts.rootfsPropagation(), seccomp);
+        RuntimeSpec spec = new RuntimeSpec(OCI_VERSION, process, root, hostname, mounts.mounts(), annotations, linux);
         SpecLimits.check(spec);
         return spec;
     }
@@ -113,12 +89,12 @@ public final class SpecGenerator {
      * what {@code runtime update --resources} applies to a running container. Fields the host's cgroups
      * cannot enforce are left out ({@link HostCgroups#omitted()}), as the runtime would fail on them.
      */
-    public static Map<String, Object> limits(LinuxContainerResources r) {
+    public static ResourcesSpec limits(LinuxContainerResources r) {
         return ResourceSection.limits(r);
     }
 
     /** As {@link #limits(LinuxContainerResources)}, for the given host. */
-    public static Map<String, Object> limits(LinuxContainerResources r, HostCgroups host) {
+    public static ResourcesSpec limits(LinuxContainerResources r, HostCgroups host) {
         return ResourceSection.limits(r, host);
     }
 

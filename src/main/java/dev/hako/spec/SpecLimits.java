@@ -7,6 +7,7 @@ import dev.hako.cri.v1.LinuxContainerSecurityContext;
 import dev.hako.cri.v1.Mount;
 import dev.hako.error.HakoException;
 import dev.hako.json.Json;
+import dev.hako.oci.RuntimeSpec;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -76,9 +77,10 @@ public final class SpecLimits {
      * config): every string of {@code spec} within its limit, and the whole within {@link #SPEC_MAX}.
      * Annotations are only bounded by the total: the runtime stores them and never quotes them.
      */
-    static void check(Map<String, Object> spec) {
-        walk("", spec);
-        int size = Json.write(spec).getBytes(StandardCharsets.UTF_8).length;
+    static void check(RuntimeSpec spec) {
+        Map<String, Object> json = spec.toJson();
+        walk("", json);
+        int size = Json.write(json).getBytes(StandardCharsets.UTF_8).length;
         if (size > SPEC_MAX) {
             throw HakoException.invalidArgument("config", "the container's OCI spec would be " + size
                     + " bytes, more than " + SPEC_MAX);

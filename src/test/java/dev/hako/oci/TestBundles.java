@@ -73,7 +73,7 @@ public final class TestBundles {
                                                   Path rootfs) throws IOException {
         Files.createDirectories(bundle);
         Map<String, Object> spec = new SpecGenerator(HostFacts.probe()).generate(new SpecInput(id, config, pod, null,
-                "busybox:test", rootfs, CgroupDriver.CGROUPFS));
+                "busybox:test", rootfs, CgroupDriver.CGROUPFS)).toJson();
         Files.writeString(bundle.resolve("config.json"), Json.write(spec));
         return spec;
     }

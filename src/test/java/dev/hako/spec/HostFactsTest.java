@@ -65,7 +65,7 @@ class HostFactsTest {
         PodContext pod = new PodContext("p", "n", "ns", "u", "", null, null, null, null, false, null, null, null, null,
                 "", Map.of());
         Map<String, Object> spec = new SpecGenerator(facts).generate(new SpecInput("cid", c, pod, null, "img",
-                dir.resolve("rootfs"), CgroupDriver.CGROUPFS));
+                dir.resolve("rootfs"), CgroupDriver.CGROUPFS)).toJson();
         Map<String, Object> process = (Map<String, Object>) spec.get("process");
         assertThat(process.get("oomScoreAdj")).isEqualTo(-5);
         assertThat(((Map<String, Object>) process.get("capabilities")).get("bounding")).isEqualTo(List.of("CAP_KILL"));

@@ -38,7 +38,7 @@ class ResourceLimitsTest {
 
     @Test
     void cpuMemoryHugepagesAndUnifiedKeys() {
-        Map<String, Object> r = SpecGenerator.limits(EVERYTHING, FULL_V2);
+        Map<String, Object> r = SpecGenerator.limits(EVERYTHING, FULL_V2).toJson();
         assertThat(r.get("cpu")).isEqualTo(Map.of("shares", 256L, "quota", 25_000L, "period", 100_000L, "cpus", "0", "mems", "0"));
         assertThat(((Map<?, ?>) r.get("memory")).get("limit")).isEqualTo(128L << 20);
         assertThat(r.get("hugepageLimits")).isEqualTo(List.of(Map.of("pageSize", "2MB", "limit", 4L << 20)));
@@ -54,7 +54,7 @@ class ResourceLimitsTest {
         assertThat(host.omitted()).containsKeys("hugepage_limits", "unified").doesNotContainKeys("memory", "cpuset_cpus/cpuset_mems");
         assertThat(host.omitted().get("hugepage_limits")).contains("no hugetlb hierarchy is mounted");
 
-        Map<String, Object> r = SpecGenerator.limits(EVERYTHING, host);
+        Map<String, Object> r = SpecGenerator.limits(EVERYTHING, host).toJson();
         assertThat(r).doesNotContainKeys("hugepageLimits", "unified").containsKeys("cpu", "memory");
         assertThat(r.get("cpu")).isEqualTo(Map.of("shares", 256L, "quota", 25_000L, "period", 100_000L, "cpus", "0", "mems", "0"));
     }
@@ -62,7 +62,7 @@ class ResourceLimitsTest {
     @Test
     void v2HostKeepsOnlyUnifiedKeysOfItsControllers() {
         HostCgroups host = new HostCgroups("v2", Set.of("cpu", "memory"), false);
-        Map<String, Object> r = SpecGenerator.limits(EVERYTHING, host);
+        Map<String, Object> r = SpecGenerator.limits(EVERYTHING, host).toJson();
         assertThat(r.get("unified")).isEqualTo(Map.of("memory.high", "100000000"));
         assertThat(r).doesNotContainKey("hugepageLimits");
         assertThat(r.get("memory")).isEqualTo(Map.of("limit", 128L << 20)); // no swap accounting
@@ -77,11 +77,11 @@ class ResourceLimitsTest {
         HostCgroups host = HostCgroups.detect("25 1 0:26 / " + root + " rw - cgroup2 cgroup2 rw\n", root);
         assertThat(host.v2()).isTrue();
         assertThat(host.controllers()).containsExactlyInAnyOrder("cpuset", "cpu", "io", "memory", "hugetlb", "pids");
-        assertThat(SpecGenerator.limits(EVERYTHING, host)).containsKey("hugepageLimits");
+        assertThat(SpecGenerator.limits(EVERYTHING, host).toJson()).containsKey("hugepageLimits");
     }
 
     @Test
     void nothingSetMeansNoLimits() {
-        assertThat(SpecGenerator.limits(LinuxContainerResources.getDefaultInstance())).isEmpty();
+        assertThat(SpecGenerator.limits(LinuxContainerResources.getDefaultInstance()).toJson()).isEmpty();
     }
 }

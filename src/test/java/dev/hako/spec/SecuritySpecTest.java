@@ -54,11 +54,11 @@ class SecuritySpecTest {
     void defaultProfileResource() {
         Map<String, Object> p = Seccomp.defaultProfile();
         assertThat(p).containsEntry("defaultAction", "SCMP_ACT_ERRNO").containsEntry("defaultErrnoRet", 1L);
-        assertThat(names(Seccomp.resolve(p, java.util.Set.of(), "amd64"))).contains("read", "write", "execve",
+        assertThat(names(Seccomp.resolve(p, java.util.Set.of(), "amd64").toJson())).contains("read", "write", "execve",
                 "clone", "socket", "arch_prctl").doesNotContain("sethostname", "mount", "reboot", "kexec_load",
                 "add_key", "keyctl", "breakpoint");
-        assertThat(names(Seccomp.resolve(p, java.util.Set.of(), "arm64"))).doesNotContain("arch_prctl");
-        assertThat(Seccomp.resolve(p, java.util.Set.of(), "arm64").get("architectures"))
+        assertThat(names(Seccomp.resolve(p, java.util.Set.of(), "arm64").toJson())).doesNotContain("arch_prctl");
+        assertThat(Seccomp.resolve(p, java.util.Set.of(), "arm64").toJson().get("architectures"))
                 .isEqualTo(List.of("SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"));
     }
 
@@ -244,7 +244,7 @@ class SecuritySpecTest {
         ContainerConfig c = ContainerConfig.newBuilder().setMetadata(ContainerMetadata.newBuilder().setName("ctr"))
                 .addCommand("sh").setLinux(LinuxContainerConfig.newBuilder().setSecurityContext(sc)).build();
         return new SpecGenerator(TestHosts.withEveryCapability().withMinOomScoreAdj(0))
-                .generate(new SpecInput("cid", c, pod, null, "busybox", rootfs, CgroupDriver.CGROUPFS));
+                .generate(new SpecInput("cid", c, pod, null, "busybox", rootfs, CgroupDriver.CGROUPFS)).toJson();
     }
 
     private static void invalid(ThrowingCallable call, String... parts) {

@@ -394,7 +394,7 @@ class SpecGeneratorTest {
         PodContext p = new PodContext("p1", "web", "ns1", "u1", "h", null, null, null, null, false, null, null, null,
                 null, "kubepods-pod1.slice", Map.of());
         Map<String, Object> spec = new SpecGenerator(HOST).generate(new SpecInput("cid", base().addCommand("sh").build(), p,
-                null, "img", rootfs, CgroupDriver.SYSTEMD));
+                null, "img", rootfs, CgroupDriver.SYSTEMD)).toJson();
         assertThat(linux(spec)).containsEntry("cgroupsPath", "kubepods-pod1.slice:hako:cid");
         assertThat(linux(generate(base().addCommand("sh").build(), null))).containsEntry("cgroupsPath", "/hako/hako-cid");
     }
@@ -405,7 +405,7 @@ class SpecGeneratorTest {
         PodContext pod = new PodContext("sandbox1", "web", "team", "uid-7", "h", null, null, null, null, false, null,
                 null, null, null, "", Map.of());
         Map<String, Object> spec = new SpecGenerator(HOST).generate(new SpecInput("cid", c, pod, null,
-                "docker.io/library/busybox:1", rootfs, CgroupDriver.CGROUPFS));
+                "docker.io/library/busybox:1", rootfs, CgroupDriver.CGROUPFS)).toJson();
         assertThat(map(spec.get("annotations")))
                 .containsEntry("user.example/a", "1")
                 .containsEntry("io.kubernetes.cri.container-type", "container")
@@ -468,7 +468,7 @@ class SpecGeneratorTest {
 
     private Map<String, Object> generate(ContainerConfig c, ImageConfig img, PodContext pod, int minOom) {
         return new SpecGenerator(HOST.withMinOomScoreAdj(minOom))
-                .generate(new SpecInput("cid", c, pod, img, "busybox", rootfs, CgroupDriver.CGROUPFS));
+                .generate(new SpecInput("cid", c, pod, img, "busybox", rootfs, CgroupDriver.CGROUPFS)).toJson();
     }
 
     private List<String> args(ContainerConfig c, ImageConfig img) {
