@@ -2,6 +2,7 @@ package dev.hako.testing.image;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -159,19 +160,21 @@ public final class TarBuilder {
     }
 
     public static byte[] gzip(byte[] data) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-            gz.write(data);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return compress(data, GZIPOutputStream::new);
     }
 
     public static byte[] zstd(byte[] data) {
+        return compress(data, ZstdCompressorOutputStream::new);
+    }
+
+    private interface Compressor {
+        OutputStream around(OutputStream out) throws IOException;
+    }
+
+    private static byte[] compress(byte[] data, Compressor compressor) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ZstdCompressorOutputStream z = new ZstdCompressorOutputStream(out)) {
-            z.write(data);
+        try (OutputStream c = compressor.around(out)) {
+            c.write(data);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
