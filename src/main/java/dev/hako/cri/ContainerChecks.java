@@ -50,13 +50,8 @@ final class ContainerChecks {
         }
         LinuxContainerSecurityContext sc = c.getLinux().getSecurityContext();
         String scField = "config.linux.security_context";
-        if (sc.hasRunAsUser()) {
-            ResourceChecks.id(sc.getRunAsUser(), scField + ".run_as_user");
-        }
-        if (sc.hasRunAsGroup()) {
-            ResourceChecks.id(sc.getRunAsGroup(), scField + ".run_as_group");
-        }
-        ResourceChecks.groups(sc.getSupplementalGroupsList(), scField + ".supplemental_groups");
+        ResourceChecks.runAs(sc.hasRunAsUser() ? sc.getRunAsUser() : null,
+                sc.hasRunAsGroup() ? sc.getRunAsGroup() : null, sc.getSupplementalGroupsList(), scField);
         paths(sc.getMaskedPathsList(), scField + ".masked_paths");
         paths(sc.getReadonlyPathsList(), scField + ".readonly_paths");
         if (c.getLinux().hasResources()) {

@@ -23,9 +23,7 @@ public final class ListContainerStatsRpc {
         ListContainerStatsResponse.Builder out = ListContainerStatsResponse.newBuilder();
         for (StatsService.ContainerSample s : stats.containers()) {
             Container c = s.container();
-            if ((!f.getId().isEmpty() && !c.id().startsWith(f.getId()))
-                    || (!f.getPodSandboxId().isEmpty() && !c.podId().startsWith(f.getPodSandboxId()))
-                    || !Labels.match(f.getLabelSelectorMap(), c.config().getLabelsMap())) {
+            if (!ListFilters.admits(c, f.getId(), f.getPodSandboxId(), f.getLabelSelectorMap())) {
                 continue;
             }
             out.addStats(StatsProtos.container(s, mountpoint));

@@ -19,16 +19,8 @@ final class ListContainersRpc {
         ContainerFilter f = r.getFilter();
         ListContainersResponse.Builder out = ListContainersResponse.newBuilder();
         for (Container c : containers.list()) {
-            if (!f.getId().isEmpty() && !c.id().startsWith(f.getId())) {
-                continue;
-            }
-            if (!f.getPodSandboxId().isEmpty() && !c.podId().startsWith(f.getPodSandboxId())) {
-                continue;
-            }
-            if (f.hasState() && f.getState().getState() != States.of(c)) {
-                continue;
-            }
-            if (!Labels.match(f.getLabelSelectorMap(), c.config().getLabelsMap())) {
+            if (!ListFilters.admits(c, f.getId(), f.getPodSandboxId(), f.getLabelSelectorMap())
+                    || (f.hasState() && f.getState().getState() != States.of(c))) {
                 continue;
             }
             out.addContainers(dev.hako.cri.v1.Container.newBuilder()

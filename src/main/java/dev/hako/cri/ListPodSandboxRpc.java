@@ -19,13 +19,8 @@ final class ListPodSandboxRpc {
         PodSandboxFilter f = r.getFilter();
         ListPodSandboxResponse.Builder out = ListPodSandboxResponse.newBuilder();
         for (Pod p : pods.list()) {
-            if (!f.getId().isEmpty() && !p.id().startsWith(f.getId())) {
-                continue;
-            }
-            if (f.hasState() && f.getState().getState() != States.of(p)) {
-                continue;
-            }
-            if (!Labels.match(f.getLabelSelectorMap(), p.config().getLabelsMap())) {
+            if (!ListFilters.admits(p, f.getId(), f.getLabelSelectorMap())
+                    || (f.hasState() && f.getState().getState() != States.of(p))) {
                 continue;
             }
             out.addItems(PodSandbox.newBuilder()

@@ -23,8 +23,7 @@ public final class ListPodSandboxStatsRpc {
         ListPodSandboxStatsResponse.Builder out = ListPodSandboxStatsResponse.newBuilder();
         for (StatsService.PodSample s : stats.pods()) {
             Pod p = s.pod();
-            if ((!f.getId().isEmpty() && !p.id().startsWith(f.getId()))
-                    || !Labels.match(f.getLabelSelectorMap(), p.config().getLabelsMap())) {
+            if (!ListFilters.admits(p, f.getId(), f.getLabelSelectorMap())) {
                 continue;
             }
             out.addStats(StatsProtos.pod(s, mountpoint));

@@ -36,14 +36,8 @@ final class PodChecks {
         var linux = config.getLinux();
         cgroupParent(linux.getCgroupParent(), "config.linux.cgroup_parent");
         LinuxSandboxSecurityContext sc = linux.getSecurityContext();
-        String scField = "config.linux.security_context";
-        if (sc.hasRunAsUser()) {
-            ResourceChecks.id(sc.getRunAsUser(), scField + ".run_as_user");
-        }
-        if (sc.hasRunAsGroup()) {
-            ResourceChecks.id(sc.getRunAsGroup(), scField + ".run_as_group");
-        }
-        ResourceChecks.groups(sc.getSupplementalGroupsList(), scField + ".supplemental_groups");
+        ResourceChecks.runAs(sc.hasRunAsUser() ? sc.getRunAsUser() : null,
+                sc.hasRunAsGroup() ? sc.getRunAsGroup() : null, sc.getSupplementalGroupsList(), "config.linux.security_context");
         if (linux.hasOverhead()) {
             ResourceChecks.check(linux.getOverhead(), "config.linux.overhead");
         }

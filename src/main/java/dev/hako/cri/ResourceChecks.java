@@ -163,6 +163,20 @@ final class ResourceChecks {
     }
 
     /** A uid or gid. */
+    /**
+     * The user, group (null where the security context sets none) and supplemental groups a pod's or a
+     * container's security context {@code field} runs as.
+     */
+    static void runAs(Int64Value runAsUser, Int64Value runAsGroup, List<Long> supplementalGroups, String field) {
+        if (runAsUser != null) {
+            id(runAsUser, field + ".run_as_user");
+        }
+        if (runAsGroup != null) {
+            id(runAsGroup, field + ".run_as_group");
+        }
+        groups(supplementalGroups, field + ".supplemental_groups");
+    }
+
     static void id(Int64Value value, String field) {
         id(value.getValue(), field);
     }

@@ -1,5 +1,6 @@
 package dev.hako.stream;
 
+import dev.hako.log.Log;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.spdy.SpdyDataFrame;
@@ -11,9 +12,11 @@ import io.netty.util.ReferenceCountUtil;
 /**
  * What every SPDY session here does with the frames the client sends: new streams, data and resets go to
  * the protocol; pings are answered; settings and window updates are dropped (no flow control, see
- * {@link SpdyUpgrade}). Every frame is released after it was handled.
+ * {@link SpdyUpgrade}). Every frame is released after it was handled; a connection error ends the session.
  */
 abstract class SpdyFrameHandler extends ChannelInboundHandlerAdapter {
+    private static final Log LOG = Log.of("stream");
+
     /** Set in {@code handlerAdded} by the subclass, before any frame arrives. */
     protected SpdyStreams streams;
 
@@ -36,5 +39,11 @@ abstract class SpdyFrameHandler extends ChannelInboundHandlerAdapter {
         } finally {
             ReferenceCountUtil.release(msg);
         }
+    }
+
+    @Override
+    public final void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("spdy connection error", "error", String.valueOf(cause.getMessage()));
+        streams.closeConnection();
     }
 }

@@ -159,10 +159,4 @@ final class SpdyPortForwardHandler extends SpdyFrameHandler {
         pairs.clear();
         super.channelInactive(ctx);
     }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("spdy connection error", "error", String.valueOf(cause.getMessage()));
-        streams.closeConnection();
-    }
 }

@@ -139,10 +139,4 @@ final class SpdyRemoteCommandHandler extends SpdyFrameHandler {
         session.abort();
         super.channelInactive(ctx);
     }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("spdy connection error", "error", String.valueOf(cause.getMessage()));
-        streams.closeConnection();
-    }
 }

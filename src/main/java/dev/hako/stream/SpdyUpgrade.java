@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.spdy.SpdyFrameCodec;
 import io.netty.handler.codec.spdy.SpdyVersion;
-import java.util.ArrayList;
 import java.util.List;
 
 /** The SPDY/3.1 upgrade as Kubernetes' httpstream does it, with X-Stream-Protocol-Version negotiation. */
@@ -31,19 +30,12 @@ final class SpdyUpgrade {
                     "unable to upgrade: expected \"Connection: Upgrade\" with \"Upgrade: SPDY/3.1\" or \"Upgrade: websocket\"", null);
         }
         List<String> supported = portForward ? PORT_FORWARD_VERSIONS : REMOTE_COMMAND_VERSIONS;
-        List<String> offered = new ArrayList<>();
-        for (String value : req.headers().getAll(PROTOCOL_HEADER)) {
-            for (String v : value.split(",")) {
-                if (!v.isBlank()) {
-                    offered.add(v.trim());
-                }
-            }
-        }
+        SubprotocolOffer offer = SubprotocolOffer.from(req.headers(), PROTOCOL_HEADER);
         // a client that names no version speaks the first one of its kind, as old kubectl versions did
-        String chosen = offered.isEmpty() ? "" : offered.stream().filter(supported::contains).findFirst().orElse(null);
+        String chosen = offer.choose(supported);
         if (chosen == null) {
             return ProtocolUpgrade.reject(HttpResponseStatus.FORBIDDEN,
-                    "unable to upgrade: unable to negotiate protocol: client supports " + offered + ", server supports " + supported,
+                    "unable to upgrade: unable to negotiate protocol: client supports " + offer.offered() + ", server supports " + supported,
                     String.join(", ", supported));
         }
         return ProtocolUpgrade.accept(chosen.isEmpty() ? "spdy" : chosen, (ctx, r, request, backend) -> {

@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
-import java.util.ArrayList;
 import java.util.List;
 
 /** The WebSocket upgrade with Kubernetes' channel subprotocols (kubelet's wsstream). */
@@ -38,19 +37,12 @@ final class WebSocketUpgrade {
 
     static ProtocolUpgrade negotiate(FullHttpRequest req, boolean portForward) {
         List<String> supported = portForward ? PORT_FORWARD_PROTOCOLS : REMOTE_COMMAND_PROTOCOLS;
-        List<String> offered = new ArrayList<>();
-        for (String value : req.headers().getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL)) {
-            for (String v : value.split(",")) {
-                if (!v.isBlank()) {
-                    offered.add(v.trim());
-                }
-            }
-        }
+        SubprotocolOffer offer = SubprotocolOffer.from(req.headers(), HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL);
         // no subprotocol at all means the plain binary channel protocol
-        String chosen = offered.isEmpty() ? "" : offered.stream().filter(supported::contains).findFirst().orElse(null);
+        String chosen = offer.choose(supported);
         if (chosen == null) {
             return ProtocolUpgrade.reject(HttpResponseStatus.BAD_REQUEST,
-                    "unable to upgrade: no supported websocket subprotocol in " + offered + ", server supports " + supported, null);
+                    "unable to upgrade: no supported websocket subprotocol in " + offer.offered() + ", server supports " + supported, null);
         }
         return ProtocolUpgrade.accept(chosen.isEmpty() ? "websocket" : chosen, (ctx, r, request, backend) -> {
             WebSocketChannels channels = new WebSocketChannels(ctx.channel(), chosen.contains("base64"), chosen.startsWith("v5."));

@@ -106,7 +106,7 @@ class RootfsIT {
             }
             Digest chain = Digest.sha256(("chain " + i).getBytes());
             Path p = store.prepare();
-            LayerUnpacker.unpack(new ByteArrayInputStream(t.build()), Compression.NONE, p);
+            LayerUnpacker.unpack(new ByteArrayInputStream(t.bytes()), Compression.NONE, p);
             store.commit(p, chain);
             lowers.add(store.lowerDir(chain));
         }

@@ -162,8 +162,8 @@ class ImagePullScenariosIT {
     void hostileLayersFailThePullNamingTheEntry() throws Exception {
         try (RegistryServer registry = RegistryServer.plain()) {
             RegistryPusher pusher = new RegistryPusher(registry);
-            Push.image(pusher, "evil/dotdot", "1", TestImage.builder().layer(new TarBuilder().file("ok", "1").rawFile("../../escape", "x")).build());
-            Push.image(pusher, "evil/absolute", "1", TestImage.builder().layer(new TarBuilder().rawFile("/etc/hako-escape", "x")).build());
+            Push.image(pusher, "evil/dotdot", "1", TestImage.builder().layer(new TarBuilder().file("ok", "1").file("../../escape", "x")).build());
+            Push.image(pusher, "evil/absolute", "1", TestImage.builder().layer(new TarBuilder().file("/etc/hako-escape", "x")).build());
             Push.image(pusher, "evil/symlink", "1", TestImage.builder().layer(
                     new TarBuilder().symlink("link", "/tmp").file("link/hako-escape", "x")).build());
             Push.image(pusher, "evil/hardlink", "1", TestImage.builder().layer(

@@ -15,7 +15,6 @@ import dev.hako.image.spec.MediaTypes;
 import dev.hako.snapshot.SnapshotStore;
 import dev.hako.testing.TempDirs;
 import dev.hako.testing.image.TarBuilder;
-import dev.hako.testing.image.TestImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,8 +52,8 @@ class LayerFetcherTest {
         fetcher = new LayerFetcher(content, snapshots, registry, 2);
         int uid = (Integer) Files.getAttribute(root, "unix:uid");
         int gid = (Integer) Files.getAttribute(root, "unix:gid");
-        tar = new TarBuilder().owner(uid, gid).dir("etc").file("etc/motd", "hello from a layer\n").build();
-        blob = TestImage.gzip(tar);
+        tar = new TarBuilder().owner(uid, gid).dir("etc").file("etc/motd", "hello from a layer\n").bytes();
+        blob = TarBuilder.gzip(tar);
         Digest diffId = Digest.sha256(tar);
         // a base layer's chain ID is its diff ID
         layer = new Layer(Digest.sha256(blob), blob.length, MediaTypes.OCI_LAYER_GZIP, diffId, diffId);
@@ -94,7 +93,7 @@ class LayerFetcherTest {
 
     @Test
     void aLocalBlobWithAnotherDigestIsRefusedAndNothingIsKept() throws Exception {
-        byte[] other = TestImage.gzip(new TarBuilder().file("x", "not the layer").build());
+        byte[] other = TarBuilder.gzip(new TarBuilder().file("x", "not the layer").bytes());
         Layer claimed = new Layer(layer.digest(), other.length, layer.mediaType(), layer.diffId(), layer.chainId());
         assertThatThrownBy(() -> fetcher.ensureFromFile(claimed, blobFile(other)))
                 .isInstanceOfSatisfying(HakoException.class, e -> assertThat(e.kind()).isEqualTo(Kind.DATA_LOSS))

@@ -8,6 +8,7 @@ import dev.hako.error.HakoException;
 import dev.hako.image.spec.Digest;
 import dev.hako.image.spec.MediaTypes.Compression;
 import dev.hako.sys.FileCalls;
+import dev.hako.testing.image.TarBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -64,7 +65,7 @@ class LayerUnpackerIT {
 
     @Test
     void everyEntryTypeWithOwnerModeAndTimes() throws IOException {
-        byte[] tar = new TestTar()
+        byte[] tar = new TarBuilder()
                 .dir("etc/", e -> e.setLastModifiedTime(T1))
                 .file("etc/passwd", "root:x:0:0\n", e -> {
                     e.setIds(1000, 2000);
@@ -144,7 +145,7 @@ class LayerUnpackerIT {
 
     @Test
     void rootEntryAndLeadingDotSlash() throws IOException {
-        unpack(new TestTar()
+        unpack(new TarBuilder()
                 .dir("./", e -> {
                     e.setMode(0750);
                     e.setLastModifiedTime(T1);
@@ -166,7 +167,7 @@ class LayerUnpackerIT {
         capability[3] = 0x02;
         capability[4] = (byte) 0x80;
         byte[] binary = {0, 1, (byte) 0x80, (byte) 0xff, (byte) 0xc3, 'y'};
-        byte[] tar = new TestTar()
+        byte[] tar = new TarBuilder()
                 .file("bin/plain", "x", e -> e.addPaxHeader("SCHILY.xattr.user.comment", "héllo"))
                 .dir("data", e -> e.addPaxHeader("SCHILY.xattr.user.dir", "d"))
                 .pax(Map.of("SCHILY.xattr.security.capability", capability,
@@ -188,7 +189,7 @@ class LayerUnpackerIT {
 
     @Test
     void whiteoutsBecomeOverlayWhiteoutsAndOpaqueDirs() throws IOException {
-        unpack(new TestTar()
+        unpack(new TarBuilder()
                 .dir("etc")
                 .file("etc/.wh.passwd", "")
                 .file("a/b", "earlier in this layer")
@@ -221,7 +222,7 @@ class LayerUnpackerIT {
 
     @Test
     void laterEntriesReplaceEarlierOnes() throws IOException {
-        unpack(new TestTar()
+        unpack(new TarBuilder()
                 .file("x", "file first")
                 .dir("x", e -> e.setMode(0700))
                 .file("x/inner", "i")
@@ -255,7 +256,7 @@ class LayerUnpackerIT {
 
     @Test
     void hardLinkToASymlinkLinksTheSymlink() throws IOException {
-        unpack(new TestTar()
+        unpack(new TarBuilder()
                 .symlink("s", "/outside/of/everything")
                 .hardlink("h", "s")
                 .bytes());
@@ -267,24 +268,24 @@ class LayerUnpackerIT {
     @Test
     void longNamesGnuAndPax() throws IOException {
         String deep = "d".repeat(120) + "/" + "f".repeat(150);
-        unpack(new TestTar(TarArchiveOutputStream.LONGFILE_GNU).file(deep, "gnu").bytes());
+        unpack(new TarBuilder(TarArchiveOutputStream.LONGFILE_GNU).file(deep, "gnu").bytes());
         assertThat(Files.readString(layer.resolve(deep))).isEqualTo("gnu");
         dev.hako.sys.FileTrees.delete(layer);
         Files.createDirectory(layer);
-        unpack(new TestTar(TarArchiveOutputStream.LONGFILE_POSIX).file(deep, "pax").bytes());
+        unpack(new TarBuilder(TarArchiveOutputStream.LONGFILE_POSIX).file(deep, "pax").bytes());
         assertThat(Files.readString(layer.resolve(deep))).isEqualTo("pax");
     }
 
     @ParameterizedTest
     @EnumSource(Compression.class)
     void diffIdIsTheDigestOfTheWholeUncompressedStream(Compression compression) throws IOException {
-        byte[] plain = new TestTar().file("a", "alpha").file("b/c", "x".repeat(300_000)).bytes();
+        byte[] plain = new TarBuilder().file("a", "alpha").file("b/c", "x".repeat(300_000)).bytes();
         // trailing zeros after the end-of-archive marker are part of the layer and of its diffID
         byte[] tar = Arrays.copyOf(plain, plain.length + 7 * 512 + 3);
         byte[] blob = switch (compression) {
             case NONE -> tar;
-            case GZIP -> TestTar.gzip(tar);
-            case ZSTD -> TestTar.zstd(tar);
+            case GZIP -> TarBuilder.gzip(tar);
+            case ZSTD -> TarBuilder.zstd(tar);
         };
         UnpackResult r = LayerUnpacker.unpack(new ByteArrayInputStream(blob), compression, layer);
         assertThat(r.diffId()).isEqualTo(Digest.sha256(tar));
@@ -295,7 +296,7 @@ class LayerUnpackerIT {
 
     @Test
     void tarsWithoutBlockPaddingOrEndMarker() throws IOException {
-        byte[] padded = new TestTar().file("a", "alpha").bytes();
+        byte[] padded = new TarBuilder().file("a", "alpha").bytes();
         int end = padded.length;
         while (padded[end - 1] == 0) {
             end--;
@@ -313,16 +314,16 @@ class LayerUnpackerIT {
 
     @Test
     void multiMemberGzipAndMultiFrameZstd() throws IOException {
-        byte[] tar = new TestTar().file("one", "1").file("two", "2".repeat(50_000)).file("three", "3").bytes();
+        byte[] tar = new TarBuilder().file("one", "1").file("two", "2".repeat(50_000)).file("three", "3").bytes();
         int cut = tar.length / 3;
-        byte[] gz = concat(TestTar.gzip(Arrays.copyOfRange(tar, 0, cut)), TestTar.gzip(Arrays.copyOfRange(tar, cut, tar.length)));
+        byte[] gz = concat(TarBuilder.gzip(Arrays.copyOfRange(tar, 0, cut)), TarBuilder.gzip(Arrays.copyOfRange(tar, cut, tar.length)));
         UnpackResult r = LayerUnpacker.unpack(new ByteArrayInputStream(gz), Compression.GZIP, layer);
         assertThat(r.diffId()).isEqualTo(Digest.sha256(tar));
         assertThat(Files.readString(layer.resolve("three"))).isEqualTo("3");
 
         dev.hako.sys.FileTrees.delete(layer);
         Files.createDirectory(layer);
-        byte[] zst = concat(TestTar.zstd(Arrays.copyOfRange(tar, 0, cut)), TestTar.zstd(Arrays.copyOfRange(tar, cut, tar.length)));
+        byte[] zst = concat(TarBuilder.zstd(Arrays.copyOfRange(tar, 0, cut)), TarBuilder.zstd(Arrays.copyOfRange(tar, cut, tar.length)));
         r = LayerUnpacker.unpack(new ByteArrayInputStream(zst), Compression.ZSTD, layer);
         assertThat(r.diffId()).isEqualTo(Digest.sha256(tar));
         assertThat(Files.readString(layer.resolve("three"))).isEqualTo("3");
@@ -330,10 +331,10 @@ class LayerUnpackerIT {
 
     @Test
     void truncatedLayersFail() {
-        byte[] tar = new TestTar().file("big", "z".repeat(100_000)).bytes();
+        byte[] tar = new TarBuilder().file("big", "z".repeat(100_000)).bytes();
         byte[] cutTar = Arrays.copyOf(tar, 50_000);
         assertThatThrownBy(() -> unpack(cutTar)).isInstanceOf(IOException.class).hasMessageContaining("big");
-        byte[] gz = TestTar.gzip(tar);
+        byte[] gz = TarBuilder.gzip(tar);
         assertThatThrownBy(() -> LayerUnpacker.unpack(new ByteArrayInputStream(Arrays.copyOf(gz, gz.length - 10)),
                 Compression.GZIP, layer)).isInstanceOf(IOException.class);
     }
@@ -341,7 +342,7 @@ class LayerUnpackerIT {
     @Test
     void callerStreamIsNotClosed() throws IOException {
         boolean[] closed = {false};
-        ByteArrayInputStream in = new ByteArrayInputStream(TestTar.zstd(new TestTar().file("a", "b").bytes())) {
+        ByteArrayInputStream in = new ByteArrayInputStream(TarBuilder.zstd(new TarBuilder().file("a", "b").bytes())) {
             @Override
             public void close() {
                 closed[0] = true;
@@ -360,42 +361,42 @@ class LayerUnpackerIT {
 
     static Stream<Hostile> hostileArchives() {
         return Stream.of(
-                new Hostile("dot-dot", "../escape", s -> new TestTar().file("../escape", "x").bytes()),
-                new Hostile("dot-dot inside", "a/../../escape", s -> new TestTar().file("a/../../escape", "x").bytes()),
-                new Hostile("dot-dot dir", "sub/../../escape/", s -> new TestTar().dir("sub/../../escape/").bytes()),
-                new Hostile("absolute", "/escape", s -> new TestTar().file(s.resolve("escape").toString(), "x").bytes()),
-                new Hostile("absolute pax name", "/" + "p".repeat(120), s -> new TestTar(TarArchiveOutputStream.LONGFILE_POSIX)
+                new Hostile("dot-dot", "../escape", s -> new TarBuilder().file("../escape", "x").bytes()),
+                new Hostile("dot-dot inside", "a/../../escape", s -> new TarBuilder().file("a/../../escape", "x").bytes()),
+                new Hostile("dot-dot dir", "sub/../../escape/", s -> new TarBuilder().dir("sub/../../escape/").bytes()),
+                new Hostile("absolute", "/escape", s -> new TarBuilder().file(s.resolve("escape").toString(), "x").bytes()),
+                new Hostile("absolute pax name", "/" + "p".repeat(120), s -> new TarBuilder(TarArchiveOutputStream.LONGFILE_POSIX)
                         .file("/" + "p".repeat(120), "x").bytes()),
-                new Hostile("absolute gnu long name", "/" + "g".repeat(120), s -> new TestTar(TarArchiveOutputStream.LONGFILE_GNU)
+                new Hostile("absolute gnu long name", "/" + "g".repeat(120), s -> new TarBuilder(TarArchiveOutputStream.LONGFILE_GNU)
                         .file("/" + "g".repeat(120), "x").bytes()),
-                new Hostile("through symlink to outside", "link/escape", s -> new TestTar()
+                new Hostile("through symlink to outside", "link/escape", s -> new TarBuilder()
                         .symlink("link", "..").file("link/escape", "x").bytes()),
-                new Hostile("through absolute symlink", "link/escape", s -> new TestTar()
+                new Hostile("through absolute symlink", "link/escape", s -> new TarBuilder()
                         .symlink("link", s.toString()).file("link/escape", "x").bytes()),
-                new Hostile("through symlink to inside", "inside/file", s -> new TestTar()
+                new Hostile("through symlink to inside", "inside/file", s -> new TarBuilder()
                         .dir("real").symlink("inside", "real").file("inside/file", "x").bytes()),
-                new Hostile("dir through symlink", "link/newdir/", s -> new TestTar()
+                new Hostile("dir through symlink", "link/newdir/", s -> new TarBuilder()
                         .symlink("link", "..").dir("link/newdir/").bytes()),
-                new Hostile("whiteout through symlink", "link/.wh.sentinel", s -> new TestTar()
+                new Hostile("whiteout through symlink", "link/.wh.sentinel", s -> new TarBuilder()
                         .symlink("link", "..").file("link/.wh.sentinel", "").bytes()),
-                new Hostile("opaque through symlink", "link/.wh..wh..opq", s -> new TestTar()
+                new Hostile("opaque through symlink", "link/.wh..wh..opq", s -> new TarBuilder()
                         .symlink("link", "..").file("link/.wh..wh..opq", "").bytes()),
-                new Hostile("hard link with dot-dot", "hl", s -> new TestTar().hardlink("hl", "../sentinel").bytes()),
-                new Hostile("hard link absolute", "hl", s -> new TestTar().hardlink("hl", s.resolve("sentinel").toString()).bytes()),
-                new Hostile("hard link through symlink", "hl", s -> new TestTar()
+                new Hostile("hard link with dot-dot", "hl", s -> new TarBuilder().hardlink("hl", "../sentinel").bytes()),
+                new Hostile("hard link absolute", "hl", s -> new TarBuilder().hardlink("hl", s.resolve("sentinel").toString()).bytes()),
+                new Hostile("hard link through symlink", "hl", s -> new TarBuilder()
                         .symlink("link", "..").hardlink("hl", "link/sentinel").bytes()),
-                new Hostile("hard link to missing", "hl", s -> new TestTar().hardlink("hl", "missing").bytes()),
-                new Hostile("hard link to a directory", "hl", s -> new TestTar().dir("d").hardlink("hl", "d").bytes()),
-                new Hostile("whiteout of dot-dot", ".wh..", s -> new TestTar().file(".wh..", "").bytes()),
-                new Hostile("whiteout of dot-dot, dotted", "dir/.wh...", s -> new TestTar().dir("dir").file("dir/.wh...", "").bytes()),
-                new Hostile("whiteout as a directory", ".wh.x/y", s -> new TestTar().file(".wh.x/y", "y").bytes()),
+                new Hostile("hard link to missing", "hl", s -> new TarBuilder().hardlink("hl", "missing").bytes()),
+                new Hostile("hard link to a directory", "hl", s -> new TarBuilder().dir("d").hardlink("hl", "d").bytes()),
+                new Hostile("whiteout of dot-dot", ".wh..", s -> new TarBuilder().file(".wh..", "").bytes()),
+                new Hostile("whiteout of dot-dot, dotted", "dir/.wh...", s -> new TarBuilder().dir("dir").file("dir/.wh...", "").bytes()),
+                new Hostile("whiteout as a directory", ".wh.x/y", s -> new TarBuilder().file(".wh.x/y", "y").bytes()),
                 new Hostile("unsupported type", "weird", s -> {
                     TarArchiveEntry e = new TarArchiveEntry("weird", (byte) 'Z');
-                    return new TestTar().raw(e, new byte[0]).bytes();
+                    return new TarBuilder().raw(e, new byte[0]).bytes();
                 }),
                 new Hostile("sparse", "holes", s -> {
                     TarArchiveEntry e = new TarArchiveEntry("holes", TarArchiveEntry.LF_GNUTYPE_SPARSE);
-                    return new TestTar().raw(e, new byte[0]).bytes();
+                    return new TarBuilder().raw(e, new byte[0]).bytes();
                 }));
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hako.image.spec.Digest;
 import dev.hako.image.spec.MediaTypes.Compression;
+import dev.hako.testing.image.TarBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -39,13 +40,13 @@ class OverlayMountIT {
         SnapshotStore store = new SnapshotStore(root);
         Digest lowerId = Digest.sha256(new byte[] {1});
         Digest upperId = Digest.sha256(new byte[] {2});
-        commit(store, lowerId, new TestTar()
+        commit(store, lowerId, new TarBuilder()
                 .file("a/keep", "kept")
                 .file("a/gone", "hidden by the upper layer")
                 .file("opq/old", "hidden by the opaque dir")
                 .file("top", "top")
                 .bytes());
-        commit(store, upperId, new TestTar()
+        commit(store, upperId, new TarBuilder()
                 .file("a/.wh.gone", "")
                 .dir("opq")
                 .file("opq/.wh..wh..opq", "")

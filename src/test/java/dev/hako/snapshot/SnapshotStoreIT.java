@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hako.image.spec.Digest;
 import dev.hako.image.spec.MediaTypes.Compression;
+import dev.hako.testing.image.TarBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -57,7 +58,7 @@ class SnapshotStoreIT {
 
     /** A layer with what makes deleting hard: 0000 and 0555 dirs, devices, a fifo, a symlink out. */
     private byte[] nastyLayer(Path outside) {
-        return new TestTar()
+        return new TarBuilder()
                 .dir("locked", e -> e.setMode(0))
                 .file("locked/secret", "s", e -> e.setMode(0))
                 .dir("locked/deeper", e -> e.setMode(0))
@@ -81,7 +82,7 @@ class SnapshotStoreIT {
         assertThat(list(prepared)).isEmpty();
         assertThat((Integer) Files.getAttribute(prepared, "unix:mode") & 07777).isEqualTo(0755);
 
-        unpack(new TestTar().file("etc/hostname", "box").bytes(), prepared);
+        unpack(new TarBuilder().file("etc/hostname", "box").bytes(), prepared);
         store.commit(prepared, CHAIN);
 
         assertThat(store.exists(CHAIN)).isTrue();
@@ -102,8 +103,8 @@ class SnapshotStoreIT {
     void secondCommitOfTheSameChainIdIsDiscarded() throws IOException {
         Path first = store.prepare();
         Path second = store.prepare();
-        unpack(new TestTar().file("who", "first").bytes(), first);
-        unpack(new TestTar().file("who", "second").bytes(), second);
+        unpack(new TarBuilder().file("who", "first").bytes(), first);
+        unpack(new TarBuilder().file("who", "second").bytes(), second);
         store.commit(first, CHAIN);
         store.commit(second, CHAIN);
         assertThat(Files.readString(store.layerDir(CHAIN).resolve("who"))).isEqualTo("first");
@@ -118,7 +119,7 @@ class SnapshotStoreIT {
         List<Future<?>> done = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Path p = store.prepare();
-            unpack(new TestTar().file("data", "same").bytes(), p);
+            unpack(new TarBuilder().file("data", "same").bytes(), p);
             done.add(pool.submit(() -> {
                 go.await();
                 store.commit(p, CHAIN);
@@ -154,7 +155,7 @@ class SnapshotStoreIT {
     void discardAndCleanupTemp() throws IOException {
         Path outside = Files.writeString(root.resolve("outside"), "keep me");
         Path committed = store.prepare();
-        unpack(new TestTar().file("a", "a").bytes(), committed);
+        unpack(new TarBuilder().file("a", "a").bytes(), committed);
         store.commit(committed, CHAIN);
 
         Path failed = store.prepare();
@@ -190,7 +191,7 @@ class SnapshotStoreIT {
         long dirsBefore = Files.size(root.resolve("snapshots/layers")) + Files.size(root.resolve("snapshots/l"));
 
         Path p = store.prepare();
-        unpack(new TestTar()
+        unpack(new TarBuilder()
                 .file("big", "b".repeat(100_000))
                 .hardlink("big-again", "big")
                 .file("d/small", "s")
@@ -215,7 +216,7 @@ class SnapshotStoreIT {
 
     private void commitLayer(Digest chain, String file) throws IOException {
         Path p = store.prepare();
-        unpack(new TestTar().file(file, file).bytes(), p);
+        unpack(new TarBuilder().file(file, file).bytes(), p);
         store.commit(p, chain);
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hako.config.StreamSettings;
+import dev.hako.testing.WsChannels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,8 +83,8 @@ class TlsTest {
             }
         }}, new SecureRandom());
         String url = server.execUrl("c1", List.of("echo", "wss"), false, false, true, false);
-        try (WebSocketTestClient c = WebSocketTestClient.connect(url, "v4.channel.k8s.io", trustAll)) {
-            c.awaitClose();
+        try (WsChannels c = WsChannels.connect(url, "v4.channel.k8s.io", trustAll)) {
+            assertThat(c.awaitClose(Duration.ofSeconds(20))).isTrue();
             assertThat(c.text(1)).isEqualTo("wss\n");
         }
     }

@@ -3,10 +3,7 @@ package dev.hako.testing.image;
 import dev.hako.image.spec.Digest;
 import dev.hako.image.spec.MediaTypes;
 import dev.hako.json.Json;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +11,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.GZIPOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
@@ -68,7 +64,7 @@ public final class TestImage {
         private String architecture = dev.hako.image.spec.Platform.HOST.architecture();
 
         public Builder layer(TarBuilder tar) {
-            tars.add(tar.build());
+            tars.add(tar.bytes());
             return this;
         }
 
@@ -92,7 +88,7 @@ public final class TestImage {
             List<Object> layerDescs = new ArrayList<>();
             List<Object> diffIds = new ArrayList<>();
             for (byte[] tar : tars) {
-                byte[] gz = gzip(tar);
+                byte[] gz = TarBuilder.gzip(tar);
                 blobs.add(gz);
                 layerDescs.add(descriptor(MediaTypes.OCI_LAYER_GZIP, gz));
                 diffIds.add(Digest.sha256(tar).toString());
@@ -139,18 +135,6 @@ public final class TestImage {
         idx.put("mediaType", MediaTypes.OCI_INDEX);
         idx.put("manifests", manifests);
         return Json.write(idx).getBytes(StandardCharsets.UTF_8);
-    }
-
-    public static byte[] gzip(byte[] data) {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            try (OutputStream gz = new GZIPOutputStream(out)) {
-                gz.write(data);
-            }
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Writes this image as an OCI image layout tar; {@code name} (a full reference) goes in the index annotation. */
