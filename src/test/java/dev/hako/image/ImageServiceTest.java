@@ -96,8 +96,8 @@ class ImageServiceTest {
 
     @Test
     void anImportedImageIsListedWithItsNamesSizeAndLayers() throws Exception {
-        byte[] baseTar = base.build();
-        byte[] topTar = top.build();
+        byte[] baseTar = base.bytes();
+        byte[] topTar = top.bytes();
         TestImage app = image("1000:1000", baseTar, topTar);
         Image image = importOci(app, APP);
 
@@ -122,7 +122,7 @@ class ImageServiceTest {
 
     @Test
     void findsAnImageByIdShortIdTagAndDigest() throws Exception {
-        TestImage app = image("", base.build());
+        TestImage app = image("", base.bytes());
         Image image = importOci(app, APP);
         String hex = Digest.parseRemote(app.id(), "id").hex();
 
@@ -167,7 +167,7 @@ class ImageServiceTest {
 
     @Test
     void aPullByDigestOfAnImageHereNeedsNoRegistry() throws Exception {
-        TestImage app = image("", base.build());
+        TestImage app = image("", base.bytes());
         importOci(app, APP);
         String byDigest = "registry.test/team/app@" + app.manifestDigest();
         assertThat(images.pull(byDigest, null, null)).isEqualTo(app.id());
@@ -176,8 +176,8 @@ class ImageServiceTest {
 
     @Test
     void theLastTagRemovesTheImageAndWhatOnlyItUsed() throws Exception {
-        byte[] baseTar = base.build();
-        TestImage app = image("", baseTar, top.build());
+        byte[] baseTar = base.bytes();
+        TestImage app = image("", baseTar, top.bytes());
         TestImage other = image("other", baseTar);
         Image appImage = importOci(app, APP);
         Image otherImage = importOci(other, "registry.test/other:1");
@@ -204,7 +204,7 @@ class ImageServiceTest {
 
     @Test
     void aTagOfSeveralOnlyUntags() throws Exception {
-        TestImage app = image("", base.build());
+        TestImage app = image("", base.bytes());
         Path tar = root.resolve("save.tar");
         app.writeDockerSave(tar, List.of(APP, "registry.test/team/app:latest"));
         assertThat(images.importTar(tar)).singleElement()
@@ -221,15 +221,15 @@ class ImageServiceTest {
 
     @Test
     void thePauseImageIsPinned() throws Exception {
-        Image pause = importOci(image("65535", base.build()), config.runtime().pauseImage());
+        Image pause = importOci(image("65535", base.bytes()), config.runtime().pauseImage());
         assertThat(pause.pinned()).isTrue();
     }
 
     @Test
     void aLeaseKeepsLayersAndConfigUntilClosed() throws Exception {
-        TestImage app = image("", base.build(), top.build());
+        TestImage app = image("", base.bytes(), top.bytes());
         Image image = importOci(app, APP);
-        importOci(image("other", new TarBuilder().owner(uid, gid).file("x", "x\n").build()), "registry.test/other:1");
+        importOci(image("other", new TarBuilder().owner(uid, gid).file("x", "x\n").bytes()), "registry.test/other:1");
         Digest configBlob = Digest.parseRemote(app.id(), "id");
 
         ImageService.Lease lease = images.lease(image);
@@ -250,7 +250,7 @@ class ImageServiceTest {
 
     @Test
     void leasingARemovedImageIsNotFound() throws Exception {
-        Image image = importOci(image("", base.build()), APP);
+        Image image = importOci(image("", base.bytes()), APP);
         images.remove(APP);
         assertThatThrownBy(() -> images.lease(image))
                 .isInstanceOfSatisfying(HakoException.class, kind(Kind.NOT_FOUND))
@@ -259,7 +259,7 @@ class ImageServiceTest {
 
     @Test
     void layersContainersRunOnOutliveTheirImage() throws Exception {
-        TestImage app = image("", base.build(), top.build());
+        TestImage app = image("", base.bytes(), top.bytes());
         Image image = importOci(app, APP);
         Digest running = image.layers().get(1).chainId();
         ImageService service = withLayersInUse(() -> List.of(running));
@@ -272,7 +272,7 @@ class ImageServiceTest {
 
     @Test
     void aMissingLayerIsAFailedPrecondition() throws Exception {
-        Image image = importOci(image("", base.build()), APP);
+        Image image = importOci(image("", base.bytes()), APP);
         snapshots.remove(image.layers().getFirst().chainId());
         assertThatThrownBy(() -> images.layerDirs(image))
                 .isInstanceOfSatisfying(HakoException.class, kind(Kind.FAILED_PRECONDITION))
@@ -285,7 +285,7 @@ class ImageServiceTest {
     void usageCountsBlobsAndLayers() throws Exception {
         assertThat(images.usage().mountpoint()).isEqualTo(root);
         long before = images.usage().usedBytes();
-        importOci(image("", base.build()), APP); // an import drops the cached figure
+        importOci(image("", base.bytes()), APP); // an import drops the cached figure
         ImageService.FsUsage after = images.usage();
         assertThat(after.usedBytes()).isGreaterThan(before);
         assertThat(after.inodesUsed()).isPositive();
