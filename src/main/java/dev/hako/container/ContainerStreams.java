@@ -158,7 +158,7 @@ public final class ContainerStreams implements StreamBackend {
             if (pty != null) {
                 pty.close();
             }
-            ContainerService.deleteTree(dir);
+            ContainerBundles.deleteTree(dir);
         }
     }
 
