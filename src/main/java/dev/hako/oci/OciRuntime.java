@@ -70,7 +70,7 @@ public final class OciRuntime {
                 // runc start tells what is wrong in its own words
             }
         }
-        Result r = run(List.of("start", id));
+        Result r = run(startArgs(id));
         if (r.code != 0) {
             throw failure("start", id, r);
         }
@@ -78,13 +78,7 @@ public final class OciRuntime {
 
     /** {@code runtime kill [--all] id signal}. NOT_FOUND for an unknown container, FAILED_PRECONDITION when it is not running. */
     public void kill(String id, int signal, boolean all) {
-        List<String> args = new ArrayList<>(List.of("kill"));
-        if (all) {
-            args.add("--all");
-        }
-        args.add(id);
-        args.add(Integer.toString(signal));
-        Result r = run(args);
+        Result r = run(killArgs(id, signal, all));
         if (r.code != 0) {
             throw failure("kill", id, r);
         }
@@ -92,12 +86,7 @@ public final class OciRuntime {
 
     /** {@code runtime delete [--force] id}; a container the runtime does not know is already deleted. */
     public void delete(String id, boolean force) {
-        List<String> args = new ArrayList<>(List.of("delete"));
-        if (force) {
-            args.add("--force");
-        }
-        args.add(id);
-        Result r = run(args);
+        Result r = run(deleteArgs(id, force));
         if (r.code != 0 && !doesNotExist(r.stderr)) {
             throw failure("delete", id, r);
         }
@@ -105,7 +94,7 @@ public final class OciRuntime {
 
     /** {@code runtime update --resources FILE id}: new limits for a running container (FILE holds OCI linux.resources JSON). */
     public void update(String id, java.nio.file.Path resources) {
-        Result r = run(List.of("update", "--resources", resources.toString(), id));
+        Result r = run(updateArgs(id, resources));
         if (r.code != 0) {
             throw failure("update", id, r);
         }
@@ -113,23 +102,27 @@ public final class OciRuntime {
 
     /** {@code runtime state id}, or empty when the runtime does not know the container. */
     public Optional<State> state(String id) {
-        Result r = run(List.of("state", id));
+        Result r = run(stateArgs(id));
         if (r.code != 0) {
             if (doesNotExist(r.stderr)) {
                 return Optional.empty();
             }
             throw failure("state", id, r);
         }
-        Map<String, Object> json;
         try {
-            json = Json.parseObject(r.stdout);
+            return Optional.of(parseState(r.stdout));
         } catch (IllegalArgumentException e) {
             throw new HakoException(HakoException.Kind.INTERNAL,
                     handler.path() + " state " + id + " printed no JSON object: " + e.getMessage());
         }
+    }
+
+    /** The status and pid in {@code runtime state}'s JSON; IllegalArgumentException when it is no JSON object. */
+    static State parseState(String stdout) {
+        Map<String, Object> json = Json.parseObject(stdout);
         String status = json.get("status") instanceof String s ? s : "unknown";
         int pid = json.get("pid") instanceof Number n ? n.intValue() : 0;
-        return Optional.of(new State(status, pid));
+        return new State(status, pid);
     }
 
     /** What a sandbox runtime accounts for one container: CPU time, memory in use, tasks. */
@@ -140,12 +133,17 @@ public final class OciRuntime {
      * where the host cgroups only see the sandbox as a whole. Empty when the runtime has none for it.
      */
     public Optional<Stats> stats(String id) {
-        Result r = run(List.of("events", "--stats", id));
+        Result r = run(statsArgs(id));
         if (r.code != 0) {
             return Optional.empty();
         }
+        return parseStats(r.stdout);
+    }
+
+    /** The accounting in one {@code events --stats} event; empty when it is none. */
+    static Optional<Stats> parseStats(String stdout) {
         try {
-            Map<String, Object> event = Json.parseObject(r.stdout.strip());
+            Map<String, Object> event = Json.parseObject(stdout.strip());
             if (!(event.get("data") instanceof Map<?, ?> data)) {
                 return Optional.empty();
             }
@@ -185,7 +183,7 @@ public final class OciRuntime {
             sub.add(internalPidFile.toString());
         }
         sub.add(id);
-        return commandLine(sub);
+        return command(sub);
     }
 
     /** A process of a sandbox runtime's container, numbered inside the sandbox. */
@@ -196,7 +194,7 @@ public final class OciRuntime {
      * format lists bare pids, without parents): a heading line with UID, PID, PPID, ... columns.
      */
     public List<SandboxProcess> sandboxProcesses(String id) {
-        Result r = run(List.of("ps", id));
+        Result r = run(psArgs(id));
         if (r.code != 0) {
             throw failure("ps", id, r);
         }
@@ -231,12 +229,8 @@ public final class OciRuntime {
      * descendants first (so none is orphaned out of reach), then the process itself. Returns how many.
      */
     public int killTreeInSandbox(String id, int pid, int signal) {
-        List<SandboxProcess> all = sandboxProcesses(id);
-        List<Integer> order = new ArrayList<>();
-        collect(pid, all, order, new java.util.HashSet<>());
-        java.util.Collections.reverse(order);
         int killed = 0;
-        for (int p : order) {
+        for (int p : killOrder(pid, sandboxProcesses(id))) {
             try {
                 killInSandbox(id, p, signal);
                 killed++;
@@ -245,6 +239,14 @@ public final class OciRuntime {
             }
         }
         return killed;
+    }
+
+    /** {@code pid} and its descendants among {@code all}, each after its own descendants. */
+    static List<Integer> killOrder(int pid, List<SandboxProcess> all) {
+        List<Integer> order = new ArrayList<>();
+        collect(pid, all, order, new java.util.HashSet<>());
+        java.util.Collections.reverse(order);
+        return order;
     }
 
     private static void collect(int pid, List<SandboxProcess> all, List<Integer> out, java.util.Set<Integer> seen) {
@@ -261,7 +263,7 @@ public final class OciRuntime {
 
     /** {@code runsc kill --pid PID id SIGNAL}: one process inside a gVisor sandbox. */
     public void killInSandbox(String id, int pid, int signal) {
-        Result r = run(List.of("kill", "--pid", Integer.toString(pid), id, Integer.toString(signal)));
+        Result r = run(killInSandboxArgs(id, pid, signal));
         if (r.code != 0) {
             throw failure("kill", id, r);
         }
@@ -277,17 +279,22 @@ public final class OciRuntime {
         return out;
     }
 
-    private static boolean doesNotExist(String stderr) {
+    static boolean doesNotExist(String stderr) {
         String s = stderr.toLowerCase(java.util.Locale.ROOT);
         return s.contains("does not exist") || s.contains("not found") || s.contains("no such file or directory");
     }
 
     private HakoException failure(String command, String id, Result r) {
-        String msg = RuntimeMessages.clean(r.stderr);
+        return failure(handler.name(), command, id, r.code, r.stderr);
+    }
+
+    /** The error for {@code command} on container {@code id} that exited {@code code}, by the runtime's own words. */
+    static HakoException failure(String handlerName, String command, String id, int code, String stderr) {
+        String msg = RuntimeMessages.clean(stderr);
         if (msg.isEmpty()) {
-            msg = "exit status " + r.code;
+            msg = "exit status " + code;
         }
-        String text = handler.name() + " " + command + " " + id + ": " + msg;
+        String text = handlerName + " " + command + " " + id + ": " + msg;
         String lower = msg.toLowerCase(java.util.Locale.ROOT);
         if (lower.contains("does not exist")) {
             return HakoException.notFound(text);
@@ -298,7 +305,53 @@ public final class OciRuntime {
         return new HakoException(HakoException.Kind.INTERNAL, text);
     }
 
-    private List<String> commandLine(List<String> sub) {
+    // ---- command lines: each call's subcommand and arguments, after the global ones of command()
+
+    static List<String> startArgs(String id) {
+        return List.of("start", id);
+    }
+
+    static List<String> killArgs(String id, int signal, boolean all) {
+        List<String> args = new ArrayList<>(List.of("kill"));
+        if (all) {
+            args.add("--all");
+        }
+        args.add(id);
+        args.add(Integer.toString(signal));
+        return args;
+    }
+
+    static List<String> killInSandboxArgs(String id, int pid, int signal) {
+        return List.of("kill", "--pid", Integer.toString(pid), id, Integer.toString(signal));
+    }
+
+    static List<String> deleteArgs(String id, boolean force) {
+        List<String> args = new ArrayList<>(List.of("delete"));
+        if (force) {
+            args.add("--force");
+        }
+        args.add(id);
+        return args;
+    }
+
+    static List<String> updateArgs(String id, java.nio.file.Path resources) {
+        return List.of("update", "--resources", resources.toString(), id);
+    }
+
+    static List<String> stateArgs(String id) {
+        return List.of("state", id);
+    }
+
+    static List<String> statsArgs(String id) {
+        return List.of("events", "--stats", id);
+    }
+
+    static List<String> psArgs(String id) {
+        return List.of("ps", id);
+    }
+
+    /** The whole command line of subcommand {@code sub}: the binary, its global flags, then {@code sub}. */
+    List<String> command(List<String> sub) {
         List<String> cmd = new ArrayList<>();
         cmd.add(handler.path().toString());
         if (systemdCgroup) {
@@ -316,7 +369,7 @@ public final class OciRuntime {
     private record Result(int code, String stdout, String stderr) {}
 
     private Result run(List<String> sub) {
-        List<String> cmd = commandLine(sub);
+        List<String> cmd = command(sub);
         Subprocess.Outcome o;
         try {
             o = Subprocess.run(new ProcessBuilder(cmd), null, timeout);

@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hako.config.HandlerConfig;
 import dev.hako.error.HakoException;
-import java.nio.charset.StandardCharsets;
+import dev.hako.testing.RuntimeBinaries;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,22 +61,28 @@ class ExecSyncRunTest {
 
     @Test
     void inASandboxTheWrapperAsksForThePidInsideAfterTheExecSubcommand() throws Exception {
-        Path argv = dir.resolve("argv");
-        Path fake = dir.resolve("runsc");
-        Files.writeString(fake, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '" + argv + "'\n");
-        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwx------"));
-        HandlerConfig runsc = new HandlerConfig("gvisor", fake, null, List.of());
+        // the real runsc logs the argv it got (--debug-log) before it finds there is no such process file
+        Path runscPath = RuntimeBinaries.require("runsc");
+        HandlerConfig runsc = new HandlerConfig("gvisor", runscPath, null, List.of());
         ExecSyncRun.ExecDir files = new ExecSyncRun.ExecDir(dir);
 
         Path wrapper = ExecSyncRun.runtime(runsc, true, files);
         assertThat(wrapper).isEqualTo(files.runtimeWrapper());
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(wrapper))).isEqualTo("rwx------");
 
-        Process p = new ProcessBuilder(wrapper.toString(), "--root=/r", "exec", "--process", "p.json", "exec", "c1")
-                .redirectErrorStream(true).start();
-        assertThat(p.waitFor()).isZero();
-        assertThat(Files.readAllLines(argv, StandardCharsets.UTF_8)).containsExactly(
-                "--root=/r", "exec", "--internal-pid-file", files.sandboxPidFile().toString(),
-                "--process", "p.json", "exec", "c1");
+        Path logs = Files.createDirectory(dir.resolve("logs"));
+        String root = "--root=" + dir.resolve("root");
+        String debugLog = "--debug-log=" + logs + "/";
+        Process p = new ProcessBuilder(wrapper.toString(), root, "--debug", debugLog, "exec", "--process", "p.json",
+                "exec", "c1").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isNotZero(); // p.json does not exist
+        String log;
+        try (var l = Files.list(logs)) {
+            log = Files.readString(l.findFirst().orElseThrow());
+        }
+        assertThat(log).contains("Args: [" + String.join(" ", runscPath.toString(), root, "--debug", debugLog,
+                "exec", "--internal-pid-file", files.sandboxPidFile().toString(), "--process", "p.json", "exec", "c1")
+                + "]");
     }
 }
