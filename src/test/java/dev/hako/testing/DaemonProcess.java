@@ -137,7 +137,8 @@ public final class DaemonProcess implements AutoCloseable {
         if (launcher == null) {
             process = HakoCommand.start(log, environment, "daemon", "--config", configFile.toString());
         } else {
-            process = new ProcessBuilder(launcher.toString(), "daemon", "--config", configFile.toString())
+            process = new ProcessBuilder("env", "--default-signal", launcher.toString(), "daemon", "--config",
+                    configFile.toString())
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

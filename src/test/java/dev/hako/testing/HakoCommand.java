@@ -18,6 +18,10 @@ public final class HakoCommand {
     /** As {@link #start(Path, String...)}, with {@code env} added to the environment. */
     public static Process start(Path log, java.util.Map<String, String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
+        // signals at their defaults, as systemd or a kubelet node starts the daemon: a test run launched
+        // in the background of a non-interactive shell inherits SIGINT ignored, and so would the daemon
+        cmd.add("env");
+        cmd.add("--default-signal");
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("-Xmx64m");
