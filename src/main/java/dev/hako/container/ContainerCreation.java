@@ -113,7 +113,7 @@ final class ContainerCreation {
             Container c = new Container(id, pod.id(), cfg, imageText, image.id(), imageRef, Container.State.CREATED,
                     intent.createdAt(), null, null, null, "", "", pid, bundle, logPath, handler.name());
             records.complete(c, image, handler); // the intent becomes the record: listed from now on
-            events.changed(c);
+            events.created(c);
             LOG.info("created container", "id", id, "name", name, "pod", pod.id(), "image", imageText, "pid", pid);
             return id;
         } catch (IOException | RuntimeException e) {

@@ -5,16 +5,21 @@ import dev.hako.store.ContainerRow;
 import java.time.Duration;
 import java.util.Optional;
 
-/** Brings records up to date with the exit files conmon writes when a container's process ends. */
+/**
+ * Brings records up to date with the exit files conmon writes when a container's process ends, and
+ * tells the events of each exit once.
+ */
 final class ContainerExits {
     private final Conmon conmon;
     private final ContainerRecords records;
     private final ContainerLocks locks;
+    private final ContainerEvents events;
 
-    ContainerExits(Conmon conmon, ContainerRecords records, ContainerLocks locks) {
+    ContainerExits(Conmon conmon, ContainerRecords records, ContainerLocks locks, ContainerEvents events) {
         this.conmon = conmon;
         this.records = records;
         this.locks = locks;
+        this.events = events;
     }
 
     /** Applies the exit file, if the container has exited since its record was written. */
@@ -31,6 +36,7 @@ final class ContainerExits {
             Optional<ContainerRow> current = records.byId(c.id());
             if (current.isPresent() && !current.get().state().equals(Container.State.EXITED.name())) {
                 records.save(done);
+                events.stopped(done); // once per exit: whoever notices it first (the exit watcher, a status, a stop)
             }
         }
         return done;

@@ -47,7 +47,7 @@ public final class ContainerService implements PodContainers {
     private final ContainerBundles bundles;
     private final ContainerLocks locks = new ContainerLocks();
     private final ContainerExits exits;
-    private final ContainerEvents events = new ContainerEvents();
+    private final ContainerEvents events;
     private final ContainerCreation creation;
     private final ContainerRecovery recovery;
 
@@ -61,7 +61,9 @@ public final class ContainerService implements PodContainers {
         this.conmon = runtimes.conmon();
         this.records = new ContainerRecords(store);
         this.bundles = new ContainerBundles(config);
-        this.exits = new ContainerExits(conmon, records, locks);
+        this.events = new ContainerEvents(pods, records);
+        pods.observe(events);
+        this.exits = new ContainerExits(conmon, records, locks, events);
         this.creation = new ContainerCreation(config, handlers, runtimes, pods, images, records, bundles, events,
                 new SpecGenerator(host));
         this.recovery = new ContainerRecovery(records, bundles, exits, runtimes);
@@ -70,6 +72,15 @@ public final class ContainerService implements PodContainers {
     /** Who hears of containers created, started and removed (the stats sampler). */
     public void observe(ContainerObserver o) {
         events.observe(o);
+    }
+
+    /**
+     * A new subscriber to the lifecycle events of every container and pod sandbox (GetContainerEvents),
+     * {@code name} naming it in logs: in order, from now on, until it is closed or falls
+     * {@value ContainerEvents#BUFFER} events behind (then it is dropped).
+     */
+    public EventHub.Subscription<LifecycleEvent> subscribeEvents(String name) {
+        return events.subscribe(name);
     }
 
     // ---- create / start -------------------------------------------------------------------
@@ -89,12 +100,14 @@ public final class ContainerService implements PodContainers {
                 runtimes.runtime(c.handler()).start(id, c.pid(), c.bundle(), START_TIMEOUT);
             } catch (HakoException e) {
                 // keep the failed container visible with the runtime's reason, as the kubelet expects
-                records.save(c.with(Container.State.EXITED, null, Instant.now(), 128, "StartError", e.getMessage(), c.pid()));
+                Container failed = c.with(Container.State.EXITED, null, Instant.now(), 128, "StartError", e.getMessage(), c.pid());
+                records.save(failed);
+                events.stopped(failed);
                 throw e;
             }
             Container running = c.with(Container.State.RUNNING, Instant.now(), null, null, "", "", c.pid());
             records.save(running);
-            events.changed(running);
+            events.started(running);
             LOG.info("started container", "id", id, "name", c.name());
         }
     }

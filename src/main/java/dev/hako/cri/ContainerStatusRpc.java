@@ -21,7 +21,26 @@ final class ContainerStatusRpc {
 
     ContainerStatusResponse containerStatus(ContainerStatusRequest r) {
         Container c = containers.get(Requests.containerId(r.getContainerId()));
-        ContainerStatus.Builder s = ContainerStatus.newBuilder()
+        ContainerStatusResponse.Builder out = ContainerStatusResponse.newBuilder().setStatus(status(c));
+        if (r.getVerbose()) {
+            Map<String, Object> info = new LinkedHashMap<>();
+            info.put("id", c.id());
+            info.put("sandboxID", c.podId());
+            info.put("pid", containers.runtimeState(c).map(st -> (Object) st.pid()).orElse(c.pid()));
+            info.put("bundle", c.bundle().toString());
+            info.put("runtimeHandler", c.handler());
+            byte[] spec = containers.spec(c);
+            if (spec.length > 0) {
+                info.put("runtimeSpec", Json.parse(new String(spec, StandardCharsets.UTF_8)));
+            }
+            out.putInfo("info", Json.write(info));
+        }
+        return out.build();
+    }
+
+    /** The CRI's status of {@code c}, as ContainerStatus and GetContainerEvents report it. */
+    static ContainerStatus status(Container c) {
+        return ContainerStatus.newBuilder()
                 .setId(c.id())
                 .setMetadata(c.config().getMetadata())
                 .setState(States.of(c))
@@ -38,21 +57,7 @@ final class ContainerStatusRpc {
                 .putAllAnnotations(c.config().getAnnotationsMap())
                 .addAllMounts(c.config().getMountsList())
                 .setLogPath(c.logPath().toString())
-                .setStopSignal(c.config().getStopSignal());
-        ContainerStatusResponse.Builder out = ContainerStatusResponse.newBuilder().setStatus(s);
-        if (r.getVerbose()) {
-            Map<String, Object> info = new LinkedHashMap<>();
-            info.put("id", c.id());
-            info.put("sandboxID", c.podId());
-            info.put("pid", containers.runtimeState(c).map(st -> (Object) st.pid()).orElse(c.pid()));
-            info.put("bundle", c.bundle().toString());
-            info.put("runtimeHandler", c.handler());
-            byte[] spec = containers.spec(c);
-            if (spec.length > 0) {
-                info.put("runtimeSpec", Json.parse(new String(spec, StandardCharsets.UTF_8)));
-            }
-            out.putInfo("info", Json.write(info));
-        }
-        return out.build();
+                .setStopSignal(c.config().getStopSignal())
+                .build();
     }
 }

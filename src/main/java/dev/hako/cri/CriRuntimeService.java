@@ -47,7 +47,9 @@ final class CriRuntimeService {
                 .unary(RuntimeServiceGrpc.getReopenContainerLogMethod(),
                         new ReopenContainerLogRpc(containers)::reopenContainerLog)
                 .unary(RuntimeServiceGrpc.getUpdateContainerResourcesMethod(),
-                        new UpdateContainerResourcesRpc(containers)::updateContainerResources);
+                        new UpdateContainerResourcesRpc(containers)::updateContainerResources)
+                .openStreaming(RuntimeServiceGrpc.getGetContainerEventsMethod(),
+                        new GetContainerEventsRpc(containers)::getContainerEvents);
         // stats and metrics
         runtime.unary(RuntimeServiceGrpc.getContainerStatsMethod(),
                         new ContainerStatsRpc(stats, config.root())::containerStats)

@@ -23,18 +23,7 @@ final class PodSandboxStatusRpc {
 
     PodSandboxStatusResponse podSandboxStatus(PodSandboxStatusRequest r) {
         Pod p = pods.get(Requests.podSandboxId(r.getPodSandboxId()));
-        PodSandboxStatus.Builder s = PodSandboxStatus.newBuilder()
-                .setId(p.id())
-                .setMetadata(p.config().getMetadata())
-                .setState(States.of(p))
-                .setCreatedAt(Timestamps.nanos(p.createdAt()))
-                .setNetwork(network(p))
-                .setLinux(LinuxPodSandboxStatus.newBuilder().setNamespaces(Namespace.newBuilder()
-                        .setOptions(p.config().getLinux().getSecurityContext().getNamespaceOptions())))
-                .putAllLabels(p.config().getLabelsMap())
-                .putAllAnnotations(p.config().getAnnotationsMap())
-                .setRuntimeHandler(p.runtimeHandler());
-        PodSandboxStatusResponse.Builder out = PodSandboxStatusResponse.newBuilder().setStatus(s)
+        PodSandboxStatusResponse.Builder out = PodSandboxStatusResponse.newBuilder().setStatus(status(p))
                 .setTimestamp(Timestamps.nanos(Instant.now()));
         if (r.getVerbose()) {
             Map<String, Object> info = new LinkedHashMap<>();
@@ -49,6 +38,22 @@ final class PodSandboxStatusRpc {
             out.putInfo("info", Json.write(info));
         }
         return out.build();
+    }
+
+    /** The CRI's status of {@code p}, as PodSandboxStatus and GetContainerEvents report it. */
+    static PodSandboxStatus status(Pod p) {
+        return PodSandboxStatus.newBuilder()
+                .setId(p.id())
+                .setMetadata(p.config().getMetadata())
+                .setState(States.of(p))
+                .setCreatedAt(Timestamps.nanos(p.createdAt()))
+                .setNetwork(network(p))
+                .setLinux(LinuxPodSandboxStatus.newBuilder().setNamespaces(Namespace.newBuilder()
+                        .setOptions(p.config().getLinux().getSecurityContext().getNamespaceOptions())))
+                .putAllLabels(p.config().getLabelsMap())
+                .putAllAnnotations(p.config().getAnnotationsMap())
+                .setRuntimeHandler(p.runtimeHandler())
+                .build();
     }
 
     /** The pod's CNI addresses: the first is {@code ip}, the rest {@code additional_ips}. */

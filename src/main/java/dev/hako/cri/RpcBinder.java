@@ -6,6 +6,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import dev.hako.error.FatalErrors;
@@ -79,6 +80,27 @@ public final class RpcBinder {
                 return;
             }
             response.onCompleted();
+        });
+        if (bound.putIfAbsent(method.getFullMethodName(), call) != null) {
+            throw new IllegalStateException(method.getFullMethodName() + " bound twice");
+        }
+        return this;
+    }
+
+    /**
+     * Binds a server-streaming RPC that outlives its handler: the handler sets the stream up (its
+     * cancel and ready handlers, which only the initial call may set), hands {@code out} to a thread of
+     * its own and returns; that thread ends the stream. The call's later callbacks (cancel, ready) run
+     * only once the handler has returned, so the handler must not wait for them.
+     */
+    <Q, R> RpcBinder openStreaming(MethodDescriptor<Q, R> method, BiConsumer<Q, ServerCallStreamObserver<R>> handler) {
+        String rpc = method.getBareMethodName();
+        ServerCallHandler<Q, R> call = ServerCalls.asyncServerStreamingCall((request, response) -> {
+            try {
+                handler.accept(request, (ServerCallStreamObserver<R>) response);
+            } catch (Throwable t) {
+                response.onError(failure(rpc, t));
+            }
         });
         if (bound.putIfAbsent(method.getFullMethodName(), call) != null) {
             throw new IllegalStateException(method.getFullMethodName() + " bound twice");

@@ -28,6 +28,11 @@ public record Pod(String id, PodSandboxConfig config, String runtimeHandler, Sta
         this(id, config, runtimeHandler, state, createdAt, dir, context, java.util.List.of(), 0);
     }
 
+    /** This pod in state {@code s}. */
+    public Pod withState(State s) {
+        return new Pod(id, config, runtimeHandler, s, createdAt, dir, context, ips, infraPid);
+    }
+
     /** Whether the pod runs an infra container (under the pod's ID). */
     public boolean hasInfra() {
         return infraPid > 0;

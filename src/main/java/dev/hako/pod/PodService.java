@@ -49,6 +49,7 @@ public final class PodService {
     private final PodBuilder builder;
     private final PodTeardown teardown;
     private final PodRecovery recovery;
+    private volatile PodObserver observer = PodObserver.NONE;
 
     public PodService(HakoConfig config, MetadataStore store, RuntimeHandlers handlers, ContainerRuntimes runtimes) {
         this(config, store, handlers, runtimes, null, HostFacts.probe());
@@ -75,6 +76,19 @@ public final class PodService {
         this.builder = new PodBuilder(podsRoot, table, runtimes, network, infra, records);
         this.teardown = new PodTeardown(table, runtimes, network, infra);
         this.recovery = new PodRecovery(podsRoot, table, runtimes, network, infra, records, locks, reservations);
+    }
+
+    /** Who hears of pods created, stopped and removed (the container events). */
+    public void observe(PodObserver o) {
+        this.observer = o == null ? PodObserver.NONE : o;
+    }
+
+    private void tell(java.util.function.Consumer<PodObserver> change) {
+        try {
+            change.accept(observer);
+        } catch (RuntimeException e) {
+            LOG.warn("pod observer failed", "error", e.toString());
+        }
     }
 
     /** The directory holding every pod's directory ({@code <state>/pods}, symlinks resolved). */
@@ -113,6 +127,7 @@ public final class PodService {
                     "pidns", plan.hostPid() ? "host" : plan.sharedPid() ? "pod" : "container",
                     "infra", pod.hasInfra(),
                     "ms", (System.nanoTime() - start) / 1_000_000);
+            tell(o -> o.created(pod));
             return pod;
         } finally {
             reservations.release(plan);
@@ -138,7 +153,11 @@ public final class PodService {
         try {
             PodTable.Row row = table.byId(pod.id())
                     .orElseThrow(() -> HakoException.notFound("pod sandbox " + id + " not found"));
-            teardown.stop(records.toPod(row), containers);
+            Pod before = records.toPod(row);
+            teardown.stop(before, containers);
+            if (before.state() == Pod.State.READY) {
+                table.byId(pod.id()).map(records::toPod).ifPresent(after -> tell(o -> o.stopped(after)));
+            }
         } finally {
             lock.unlock();
         }
@@ -161,7 +180,13 @@ public final class PodService {
             if (row.isEmpty()) {
                 return; // removed by a concurrent call
             }
-            teardown.remove(records.toPod(row.get()), containers);
+            Pod before = records.toPod(row.get());
+            teardown.remove(before, containers);
+            Pod last = before.withState(Pod.State.NOTREADY);
+            if (before.state() == Pod.State.READY) {
+                tell(o -> o.stopped(last));
+            }
+            tell(o -> o.removed(last));
         } finally {
             lock.unlock();
         }

@@ -28,7 +28,8 @@ class ContainerRecoveryTest {
         f = new ContainerFixture();
         records = new ContainerRecords(f.store);
         bundles = new ContainerBundles(f.config);
-        recovery = new ContainerRecovery(records, bundles, new ContainerExits(f.conmon, records, new ContainerLocks()),
+        recovery = new ContainerRecovery(records, bundles, new ContainerExits(f.conmon, records, new ContainerLocks(),
+                new ContainerEvents(null, records)),
                 f.runtimes);
     }
 
