@@ -1,5 +1,6 @@
 package dev.hako.container;
 
+import dev.hako.metrics.Metrics;
 import dev.hako.monitor.Conmon;
 import dev.hako.store.ContainerRow;
 import java.time.Duration;
@@ -31,6 +32,7 @@ final class ContainerExits {
             Optional<ContainerRow> current = records.byId(c.id());
             if (current.isPresent() && !current.get().state().equals(Container.State.EXITED.name())) {
                 records.save(done);
+                if (exit.get().oomKilled()) Metrics.oomKill(c.handler());
             }
         }
         return done;
