@@ -47,7 +47,7 @@ final class Families {
             .help("Image pulls that failed, by reason (the gRPC code answered)")
             .labelNames("reason").register(REGISTRY);
     static final Counter IMAGE_PULL_BYTES = Counter.builder().name("hako_image_pull_bytes_total")
-            .help("Bytes downloaded by image pulls (manifest, config and compressed layers)").register(REGISTRY);
+            .help("Size of the images pulled (config and compressed layers, as the manifest gives them; layers already present count too)").register(REGISTRY);
     static final Histogram IMAGE_PULL_DURATION = Histogram.builder().name("hako_image_pull_duration_seconds")
             .help("Duration of successful image pulls").classicOnly().classicUpperBounds(PULL_SECONDS)
             .register(REGISTRY);

@@ -91,7 +91,7 @@ public final class Metrics {
         }
     }
 
-    /** Bytes a pull downloaded (layers and config, compressed as sent). */
+    /** The size of an image a pull fetched (config and compressed layers, as its manifest gives them). */
     public static void imagePullBytes(long bytes) {
         if (on && bytes > 0) {
             Families.IMAGE_PULL_BYTES.inc(bytes);
