@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
  * and the daemon's RSS after it has idled for a while. This harness JVM is already warm, so
  * its own start-up is not in the figure.
  * Usage: java -cp target/hako.jar bench/DaemonStart.java RUNS IDLE_SECONDS
+ * ({@code HAKO_BENCH_TOML} in the environment is appended to the daemon's config.)
  */
 public class DaemonStart {
     public static void main(String[] args) throws Exception {
@@ -37,7 +38,9 @@ public class DaemonStart {
                     root = "%s/root"
                     state = "%s/state"
                     log_level = "warn"
-                    """.formatted(socket, dir, dir));
+                    """.formatted(socket, dir, dir)
+                    // e.g. HAKO_BENCH_TOML=$'[metrics]\naddress = ":9779"' for the cost of metrics on
+                    + System.getenv().getOrDefault("HAKO_BENCH_TOML", ""));
             ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/hako").toString(), "daemon",
                     "--config", dir.resolve("hako.toml").toString())
                     .redirectErrorStream(true).redirectOutput(dir.resolve("daemon.log").toFile());

@@ -38,7 +38,8 @@ class ArchitectureTest {
             new Layer("CRI messages", true, "cri.v1"),
             new Layer("mechanisms", false, "oci", "monitor", "network", "snapshot", "image.registry",
                     "image.content", "store", "stream"),
-            new Layer("vocabulary", true, "image.spec", "config", "error", "json", "log", ""),
+            new Layer("vocabulary", true, "image.spec", "config", "error", "json", "log", "metrics",
+                    ""),
             new Layer("Linux calls", true, "sys"));
 
     /** The mechanisms that build on another one, each for a reason. */

@@ -379,7 +379,7 @@ public final class ConfigLoader {
         if (!address.isEmpty()) {
             int colon = address.lastIndexOf(':');
             int port = -1;
-            if (colon > 0) {
+            if (colon >= 0) { // ":9090" is the loopback address
                 try {
                     port = Integer.parseInt(address.substring(colon + 1));
                 } catch (NumberFormatException e) {
@@ -387,7 +387,7 @@ public final class ConfigLoader {
                 }
             }
             if (port < 1 || port > 65535) {
-                throw s.error("address", "\"" + address + "\" is not host:port (e.g. 127.0.0.1:9090)");
+                throw s.error("address", "\"" + address + "\" is not host:port (e.g. 127.0.0.1:9090, or :9090 for 127.0.0.1)");
             }
         }
         s.rejectUnknown();

@@ -5,6 +5,7 @@ import dev.hako.config.HakoConfig;
 import dev.hako.config.HandlerConfig;
 import dev.hako.cri.v1.ContainerConfig;
 import dev.hako.error.HakoException;
+import dev.hako.metrics.Metrics;
 import dev.hako.image.Image;
 import dev.hako.image.ImageService;
 import dev.hako.image.spec.ImageConfig;
@@ -66,6 +67,7 @@ final class ContainerCreation {
     }
 
     private String create(String podId, ContainerConfig cfg, NameReservations.Reservation reservation) {
+        long started = Metrics.now();
         Pod pod = pods.get(podId);
         CreateChecks.requireReady(pod);
         String name = CreateChecks.requireName(cfg);
@@ -115,6 +117,7 @@ final class ContainerCreation {
             records.complete(c, image, handler); // the intent becomes the record: listed from now on
             events.created(c);
             LOG.info("created container", "id", id, "name", name, "pod", pod.id(), "image", imageText, "pid", pid);
+            Metrics.podStartPhase("create", handler.name(), started);
             return id;
         } catch (IOException | RuntimeException e) {
             // nothing half-made stays behind: the runtime's container, the mount, the directories, the intent

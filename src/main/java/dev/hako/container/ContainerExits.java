@@ -1,5 +1,6 @@
 package dev.hako.container;
 
+import dev.hako.metrics.Metrics;
 import dev.hako.monitor.Conmon;
 import dev.hako.store.ContainerRow;
 import java.time.Duration;
@@ -37,6 +38,9 @@ final class ContainerExits {
             if (current.isPresent() && !current.get().state().equals(Container.State.EXITED.name())) {
                 records.save(done);
                 events.stopped(done); // once per exit: whoever notices it first (the exit watcher, a status, a stop)
+                if (exit.get().oomKilled()) {
+                    Metrics.oomKill(c.handler());
+                }
             }
         }
         return done;

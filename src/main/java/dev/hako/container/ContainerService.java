@@ -3,6 +3,7 @@ package dev.hako.container;
 import dev.hako.config.HakoConfig;
 import dev.hako.cri.v1.ContainerConfig;
 import dev.hako.error.HakoException;
+import dev.hako.metrics.Metrics;
 import dev.hako.image.ImageService;
 import dev.hako.json.Json;
 import dev.hako.log.Log;
@@ -96,6 +97,7 @@ public final class ContainerService implements PodContainers {
                 throw HakoException.failedPrecondition("container " + id + " is " + c.state().name().toLowerCase()
                         + ", only a created container can be started");
             }
+            long started = Metrics.now();
             try {
                 runtimes.runtime(c.handler()).start(id, c.pid(), c.bundle(), START_TIMEOUT);
             } catch (HakoException e) {
@@ -108,6 +110,7 @@ public final class ContainerService implements PodContainers {
             Container running = c.with(Container.State.RUNNING, Instant.now(), null, null, "", "", c.pid());
             records.save(running);
             events.started(running);
+            Metrics.podStartPhase("start", c.handler(), started);
             LOG.info("started container", "id", id, "name", c.name());
         }
     }

@@ -1,6 +1,7 @@
 package dev.hako.daemon;
 
 import dev.hako.cri.CallLog;
+import dev.hako.cri.CallMetrics;
 import dev.hako.log.Log;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
@@ -85,6 +86,7 @@ final class CriSocketServer implements AutoCloseable {
                 // unix sockets have no keepalive; without this grpc logs an "unknown channel option" warning
                 .withChildOption(ChannelOption.SO_KEEPALIVE, null)
                 .intercept(new CallLog())
+                .intercept(new CallMetrics())
                 .intercept(afterStart);
         Server server;
         try {

@@ -12,6 +12,8 @@ import dev.hako.image.ImageService;
 import dev.hako.pod.PodService;
 import dev.hako.stats.StatsService;
 import dev.hako.log.Log;
+import dev.hako.metrics.Metrics;
+import dev.hako.metrics.MetricsServer;
 import dev.hako.network.Cni;
 import dev.hako.network.NetworkState;
 import dev.hako.network.SettingStore;
@@ -54,6 +56,9 @@ public final class Daemon {
         createDirectory(config.root());
         createDirectory(config.state());
         createDirectory(config.socket().getParent());
+        if (config.metrics().enabled()) {
+            Metrics.enable(); // from the first call on: the server itself starts once the services exist
+        }
         try (ExclusiveLock rootLock = ExclusiveLock.acquire(config.root().resolve("hako.lock"), "root " + config.root());
              ExclusiveLock socketLock = ExclusiveLock.acquire(lockFileFor(config.socket()), "socket " + config.socket());
              PendingServer pending = PendingServer.bind(config.socket(), afterStart);
@@ -83,6 +88,8 @@ public final class Daemon {
             ContainerStreams streams = new ContainerStreams(containers, pods, config.state());
             StreamServer streamServer = startStreamServer(streams);
             startupPhase("stream_server", started);
+            MetricsServer metricsServer = startMetricsServer(pods, containers);
+            startupPhase("metrics_server", started);
             CriSocketServer server = pending.await();
             server.publish(CriServices.create(config, handlers, network, images, pods, containers, stats, streams, streamServer));
             LOG.info("serving CRI", "socket", config.socket(), "version", BuildInfo.VERSION,
@@ -94,6 +101,9 @@ public final class Daemon {
             LOG.info("stopping: no new calls, waiting for running ones", "grace_ms", SHUTDOWN_GRACE_MILLIS);
             server.shutdown(SHUTDOWN_GRACE_MILLIS);
             streamServer.close();
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
             stats.close();
         }
         LOG.info("stopped");
@@ -114,6 +124,30 @@ public final class Daemon {
             throw new StartupException(StartupException.FAILURE, "cannot start the stream server on "
                     + config.stream().address() + ":" + config.stream().port() + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * The Prometheus endpoint of {@code [metrics] address}, or null when it is not set; pod and container
+     * counts are taken from the services' lists at each scrape. A taken address stops start-up.
+     */
+    private MetricsServer startMetricsServer(PodService pods, ContainerService containers) throws StartupException {
+        if (!config.metrics().enabled()) {
+            return null;
+        }
+        MetricsServer server;
+        try {
+            server = MetricsServer.start(config.metrics().host(), config.metrics().port());
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new StartupException(StartupException.FAILURE, "cannot start the metrics server on "
+                    + config.metrics().address() + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+        }
+        Metrics.stateCounts(
+                () -> Metrics.tally(pods.list(), p -> p.state().name().toLowerCase(java.util.Locale.ROOT),
+                        dev.hako.pod.Pod::runtimeHandler),
+                () -> Metrics.tally(containers.list(), c -> c.state().name().toLowerCase(java.util.Locale.ROOT),
+                        dev.hako.container.Container::handler));
+        LOG.info("serving metrics", "address", server.address(), "path", "/metrics");
+        return server;
     }
 
     /** Probes every runtime handler (each is probed once) and logs whether it is ready. */

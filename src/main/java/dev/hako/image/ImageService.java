@@ -6,6 +6,7 @@ import dev.hako.image.spec.Sha256;
 import dev.hako.image.spec.ImageConfig;
 import dev.hako.config.HakoConfig;
 import dev.hako.error.HakoException;
+import dev.hako.metrics.Metrics;
 import dev.hako.image.content.ContentStore;
 import dev.hako.image.registry.RegistryAuth;
 import dev.hako.image.registry.RegistryClient;
@@ -112,6 +113,10 @@ public final class ImageService {
 
     /** Pulls {@code text} (a reference) and returns the image's ID. */
     public String pull(String text, RegistryAuth auth, PullListener listener) {
+        return Metrics.imagePull(() -> pullUnmetered(text, auth, listener));
+    }
+
+    private String pullUnmetered(String text, RegistryAuth auth, PullListener listener) {
         Sha256.prepare();
         ImageReference ref = ImageReference.parse(text, "image.image");
         long started = System.nanoTime();
@@ -135,6 +140,7 @@ public final class ImageService {
             Puller.Pulled pulled = puller.fetch(ref, auth, resolved, listener, d -> claim(claimed, d));
             dev.hako.FaultPoints.reach("pull-before-record");
             commit(ref, pulled);
+            Metrics.imagePullBytes(pulled.size());
             LOG.info("pulled image", "image", ref, "id", id, "bytes", pulled.size(),
                     "ms", (System.nanoTime() - started) / 1_000_000);
             return id;

@@ -1,6 +1,7 @@
 package dev.hako.monitor;
 
 import dev.hako.error.HakoException;
+import dev.hako.metrics.Metrics;
 import dev.hako.log.Log;
 import dev.hako.oci.RuntimeMessages;
 import dev.hako.sys.PrivateFiles;
@@ -65,6 +66,7 @@ final class ConmonCreate {
             int firstExit = launch.waitFor(deadline);
             if (firstExit != 0) {
                 links.forget(r.id());
+                Metrics.processFailure("conmon", r.handler().name(), "create");
                 throw new HakoException(HakoException.Kind.INTERNAL, "conmon for " + r.id() + " exited with status "
                         + firstExit + launch.outputSuffix());
             }
@@ -78,6 +80,7 @@ final class ConmonCreate {
                     ProcessTree.killAll(monitorPid, notBefore, Conmon.KILL_TREE_WAIT.toMillis());
                 }
                 cleanupFailed(r);
+                Metrics.processFailure("conmon", r.handler().name(), "create");
                 throw new HakoException(HakoException.Kind.UNAVAILABLE, alive
                         ? "container " + r.id() + " was not created within " + timeout.toSeconds() + "s; its monitor was killed"
                         : "conmon for " + r.id() + " exited without reporting the container's pid");
@@ -86,6 +89,7 @@ final class ConmonCreate {
             if (pid <= 0) {
                 String m = msg.get("message") instanceof String s ? RuntimeMessages.clean(s) : "";
                 cleanupFailed(r);
+                Metrics.processFailure("runtime", r.handler().name(), "create");
                 throw new HakoException(HakoException.Kind.INTERNAL, "cannot create container " + r.id() + ": "
                         + (m.isEmpty() ? "the runtime failed without a message" : m));
             }

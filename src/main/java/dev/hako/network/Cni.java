@@ -3,6 +3,7 @@ package dev.hako.network;
 import dev.hako.Readiness;
 import dev.hako.config.NetworkSettings;
 import dev.hako.error.HakoException;
+import dev.hako.metrics.Metrics;
 import dev.hako.log.Log;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -94,6 +95,10 @@ public final class Cni {
      * killed half-way through still releases the address and port rules at its next start.
      */
     public Result add(Attachment a) {
+        return Metrics.cni("add", () -> attach(a));
+    }
+
+    private Result attach(Attachment a) {
         CniNetConf conf = configs.load();
         long started = System.nanoTime();
         Map<String, Object> entry = new LinkedHashMap<>();
@@ -131,6 +136,11 @@ public final class Cni {
      */
     @SuppressWarnings("unchecked")
     public void del(Attachment a) {
+        Metrics.cniRun("del", () -> detach(a));
+    }
+
+    @SuppressWarnings("unchecked")
+    private void detach(Attachment a) {
         Optional<Map<String, Object>> cached = cache.read(a.podId());
         if (a.name().isEmpty() && cached.isPresent() && cached.get().get("attachment") instanceof Map<?, ?> m) {
             // recovery knows only the pod's ID: portmap removes its rules only when told the mappings again

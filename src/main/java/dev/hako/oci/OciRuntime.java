@@ -3,6 +3,7 @@ package dev.hako.oci;
 import dev.hako.config.HandlerConfig;
 import dev.hako.sys.Subprocess;
 import dev.hako.error.HakoException;
+import dev.hako.metrics.Metrics;
 import dev.hako.json.Json;
 import java.io.IOException;
 import java.time.Duration;
@@ -290,6 +291,7 @@ public final class OciRuntime {
 
     /** The error for {@code command} on container {@code id} that exited {@code code}, by the runtime's own words. */
     static HakoException failure(String handlerName, String command, String id, int code, String stderr) {
+        Metrics.processFailure("runtime", handlerName, command);
         String msg = RuntimeMessages.clean(stderr);
         if (msg.isEmpty()) {
             msg = "exit status " + code;

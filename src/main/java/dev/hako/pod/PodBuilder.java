@@ -4,6 +4,7 @@ import dev.hako.FaultPoints;
 import dev.hako.cri.v1.PodSandboxConfig;
 import dev.hako.error.HakoException;
 import dev.hako.log.Log;
+import dev.hako.metrics.Metrics;
 import dev.hako.monitor.ContainerRuntime;
 import dev.hako.monitor.ContainerRuntimes;
 import dev.hako.store.PodTable;
@@ -102,7 +103,9 @@ final class PodBuilder {
                 if (network.attaches()) {
                     step("cni");
                     started.cniAdding = true;
+                    long attaching = Metrics.now();
                     ips = network.attach(id, config, netns);
+                    Metrics.podStartPhase("network", handler, attaching);
                     if (!ips.isEmpty()) {
                         PodFiles.writeHosts(dir, plan.hostname(), ips.getFirst());
                     }
@@ -116,9 +119,11 @@ final class PodBuilder {
             if (runtime.needsInfra(sharedPid)) {
                 step("infra");
                 started.infraStarting = true;
+                long starting = Metrics.now();
                 int pid = infra.start(PodRecords.context(id, config, details), config.getAnnotationsMap(), runtime,
                         dir);
                 FaultPoints.reach("pod-infra-started");
+                Metrics.podStartPhase("infra", handler, starting);
                 details = details(dir, plan, pins, shm, sharedPid, ips, pid);
             }
             PodTable.Row row = new PodTable.Row(id, plan.name(), plan.namespace(), plan.uid(), plan.attempt(),

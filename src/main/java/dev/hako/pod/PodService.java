@@ -5,6 +5,7 @@ import dev.hako.cri.v1.LinuxContainerResources;
 import dev.hako.cri.v1.PodSandboxConfig;
 import dev.hako.error.HakoException;
 import dev.hako.log.Log;
+import dev.hako.metrics.Metrics;
 import dev.hako.monitor.ContainerRuntimes;
 import dev.hako.network.Cni;
 import dev.hako.oci.RuntimeHandlers;
@@ -120,6 +121,7 @@ public final class PodService {
         try {
             long start = System.nanoTime();
             Pod pod = builder.create(id, config, plan, handler);
+            Metrics.podStartPhase("sandbox", handler, start);
             LOG.info("pod sandbox ready", "id", id, "pod", plan.describe(), "uid", plan.uid(),
                     "attempt", Integer.toUnsignedString(plan.attempt()), "handler", handler,
                     "netns", pod.context().netns() == null ? "host" : "pod",

@@ -172,6 +172,8 @@ class ConfigLoaderTest {
         assertError("[stream]\ntls_cert = \"/nonexistent.pem\"\ntls_key = \"/nonexistent.key\"",
                 "stream.tls_cert (line 2): \"/nonexistent.pem\" is not a readable file");
         assertError("[metrics]\naddress = \"9090\"", "metrics.address (line 2): \"9090\" is not host:port");
+        assertError("[metrics]\naddress = \":0\"", "metrics.address (line 2): \":0\" is not host:port");
+        assertError("[metrics]\naddress = \"localhost:http\"", "metrics.address (line 2): \"localhost:http\" is not host:port");
         assertError("[runtime.handlers.Runc_1]\npath = \"/usr/sbin/runc\"", "runtime.handlers.Runc_1: handler names must be DNS-1123 labels");
     }
 
@@ -323,6 +325,18 @@ class ConfigLoaderTest {
         } finally {
             TempDirs.delete(dir);
         }
+    }
+
+    @Test
+    void metricsAddressGivesHostAndPortWithLoopbackForAPortAlone() throws Exception {
+        MetricsSettings both = ConfigLoader.fromToml("[metrics]\naddress = \"0.0.0.0:9100\"", null).metrics();
+        assertThat(both.host()).isEqualTo("0.0.0.0");
+        assertThat(both.port()).isEqualTo(9100);
+        MetricsSettings portOnly = ConfigLoader.fromToml("[metrics]\naddress = \":9090\"", null).metrics();
+        assertThat(portOnly.enabled()).isTrue();
+        assertThat(portOnly.host()).isEqualTo("127.0.0.1");
+        assertThat(portOnly.port()).isEqualTo(9090);
+        assertThat(ConfigLoader.fromToml("[metrics]\naddress = \"[::1]:9090\"", null).metrics().host()).isEqualTo("::1");
     }
 
     private static void assertError(String toml, String expectedStart) {
