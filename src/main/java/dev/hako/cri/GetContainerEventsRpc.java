@@ -37,7 +37,7 @@ final class GetContainerEventsRpc {
         EventHub.Subscription<LifecycleEvent> sub = containers.subscribeEvents(name);
         out.setOnCancelHandler(sub::close); // the client went: unsubscribed at once
         out.setOnReadyHandler(sub::wake);
-        LOG.debug("events subscriber joined", "subscriber", name);
+        LOG.info("events subscriber joined", "subscriber", name);
         Thread.ofVirtual().name(name).start(() -> send(sub, out));
     }
 
@@ -61,7 +61,7 @@ final class GetContainerEventsRpc {
                     "error", e.toString());
         } finally {
             sub.close();
-            LOG.debug("events subscriber left", "subscriber", sub.name());
+            LOG.info("events subscriber left", "subscriber", sub.name());
         }
     }
 
