@@ -120,7 +120,7 @@ class CliCommandsIT {
         Path yaml = Files.writeString(d.dir().resolve(name + ".yaml"), """
                 pod:
                   metadata: {name: %s, namespace: default, uid: %s-1}
-                  log_directory: %s/logs-%s
+                  log_directory: %s/logs/%s
                 containers:
                   - metadata: {name: sleeper}
                     image: {image: "example.com/busybox:1"}
