@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Parsed options ({@code --name value} or {@code --name=value}) and positional arguments of one
- * subcommand; an option the subcommand does not know is a usage error.
+ * Parsed options ({@code --name value} or {@code --name=value}; a one-letter name also as {@code -n value})
+ * and positional arguments of one subcommand; an option the subcommand does not know is a usage error.
  */
 record Args(Map<String, String> options, List<String> positional) {
 
@@ -37,11 +37,13 @@ record Args(Map<String, String> options, List<String> positional) {
                 out.put(arg.substring(2), "true");
                 continue;
             }
-            if (!arg.startsWith("--")) {
+            boolean shortOption = arg.length() > 1 && arg.charAt(0) == '-' && arg.charAt(1) != '-'
+                    && allowed.contains(arg.substring(1).split("=", 2)[0]);
+            if (!arg.startsWith("--") && !shortOption) {
                 positional.add(arg);
                 continue;
             }
-            String name = arg.substring(2);
+            String name = arg.substring(shortOption ? 1 : 2);
             String value;
             int eq = name.indexOf('=');
             if (eq >= 0) {
@@ -50,7 +52,7 @@ record Args(Map<String, String> options, List<String> positional) {
             } else if (i + 1 < argv.size()) {
                 value = argv.get(++i);
             } else {
-                throw new UsageException("--" + name + " needs a value");
+                throw new UsageException((shortOption ? "-" : "--") + name + " needs a value");
             }
             if (!allowed.contains(name)) {
                 throw new UsageException("unknown option --" + name);
@@ -62,6 +64,16 @@ record Args(Map<String, String> options, List<String> positional) {
 
     String get(String name) {
         return options.get(name);
+    }
+
+    /** The value of the first of {@code names} given (an option and its short alias), or null. */
+    String first(String... names) {
+        for (String n : names) {
+            if (options.containsKey(n)) {
+                return options.get(n);
+            }
+        }
+        return null;
     }
 
     boolean flag(String... names) {

@@ -12,6 +12,7 @@ import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /** A short-lived gRPC connection to a Hako (or any CRI) socket, for the client subcommands. */
@@ -29,7 +30,12 @@ final class CriClient implements AutoCloseable {
     }
 
     RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime() {
-        return RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
+        return runtime(Duration.ofSeconds(10));
+    }
+
+    /** For calls that may take longer by design: a stop with a grace period, an exec with a timeout. */
+    RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime(Duration deadline) {
+        return RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Image calls can move gigabytes: no deadline, Ctrl-C ends them. */

@@ -24,7 +24,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
-/** The {@code hako} command: {@code daemon}, and the client commands {@code version} and {@code info}. */
+/**
+ * The {@code hako} command: {@code daemon}, and the client commands ({@code version}, {@code info}, and
+ * the pod, container and image commands of {@link PodCommands}, {@link LifecycleCommands} and
+ * {@link ImageCommands}).
+ */
 public final class Main {
     static final int OK = 0;
     static final int FAILED = 1;
@@ -41,22 +45,32 @@ public final class Main {
               info      print the daemon's status: conditions, runtime handlers, effective config
               pull REF  pull an image, showing progress per layer
                           --username USER --password PASS   registry credentials
-              images    list images
-              rmi REF...  remove images (by ID, tag or digest reference)
+              images [-q] [-o FORMAT]   list images (-q: IDs only)
+              rmi REF...  remove images (by ID or unique ID prefix, tag or digest reference)
+              inspecti REF...   status of images, as JSON (-o yaml for YAML)
               import FILE import the images of an OCI-layout or docker-save tar on this host
               run POD.yaml  create a pod and its containers from a YAML file (crictl's config fields),
                           pulling missing images   [--runtime-handler NAME]
-              pods      list pod sandboxes
-              ps [-a]   list running containers (all with -a)
+              pods [-q] [-o FORMAT]     list pod sandboxes
+              stopp POD...      stop pods (their containers, then the sandbox and network)
+              rmp [-f] POD...   remove pods (-f: stop ready ones first; -a: all pods)
+              inspectp POD...   status of pods with verbose info, as JSON (-o yaml for YAML)
+              ps [-a] [-q] [-o FORMAT]  list running containers (all with -a)
+              stop [-t SECONDS] ID...   stop containers: SIGTERM (or the image's stop signal), then SIGKILL
+                          after the timeout (default 10; -a: all running containers)
+              rm [-f] ID...     remove containers (-f: stop running ones first; -a: all containers)
               logs [-f] ID      print a container's log (follow with -f)
               exec ID -- CMD... run a command in a container and print its output (exit code = the command's)
-              inspect ID        status of a container or pod, as JSON
+              inspect ID...     status of containers (or else pods), as JSON (-o yaml for YAML)
+              completion bash   print a bash completion script (source <(hako completion bash))
               config import-docker FILE   print a hako.toml fragment from Docker's daemon.json
                           (runtimes, default-runtime, registry-mirrors, insecure-registries; other keys warned about)
 
             Client commands (all but daemon) take:
                           --socket PATH       CRI socket to ask (default: from the config, /run/hako/hako.sock)
                           --config FILE       read the socket path from this configuration
+            IDs: a full ID or any unique prefix of one (as ps, pods and images print them).
+            FORMAT (-o, --output): table (the default), json or yaml; the JSON and YAML hold every field.
             """;
 
     private Main() {}
@@ -72,6 +86,8 @@ public final class Main {
         }
         List<String> rest = argv.subList(1, argv.size());
         Set<String> client = Set.of("config", "socket");
+        Set<String> listing = Set.of("config", "socket", "output", "o");
+        Set<String> inspecting = listing;
         try {
             return switch (argv.getFirst()) {
                 case "daemon" -> daemon(noPositional(Args.parse(rest, Set.of("config", "log-level"))), err);
@@ -83,13 +99,20 @@ public final class Main {
                     yield withClient(a, err, c -> ImageCommands.pull(c, ref, a.get("username"), a.get("password"), out));
                 }
                 case "images" -> {
-                    Args a = noPositional(Args.parse(rest, client));
-                    yield withClient(a, err, c -> ImageCommands.images(c, out));
+                    Args a = noPositional(Args.parse(rest, listing, Set.of("q", "quiet")));
+                    Output format = Output.of(a, Output.TABLE, Output.values());
+                    yield withClient(a, err, c -> ImageCommands.images(c, format, a.flag("q", "quiet"), out));
                 }
                 case "rmi" -> {
                     Args a = Args.parse(rest, client);
                     List<String> refs = a.atLeastOne("one or more image references or IDs");
-                    yield withClient(a, err, c -> ImageCommands.rmi(c, refs, out));
+                    yield withClientStatus(a, err, c -> ImageCommands.rmi(c, refs, out, err));
+                }
+                case "inspecti" -> {
+                    Args a = Args.parse(rest, inspecting);
+                    List<String> refs = a.atLeastOne("one or more image references or IDs");
+                    Output format = Output.of(a, Output.JSON, Output.JSON, Output.YAML);
+                    yield withClientStatus(a, err, c -> ImageCommands.inspecti(c, refs, format, out, err));
                 }
                 case "run" -> {
                     Args a = Args.parse(rest, Set.of("config", "socket", "runtime-handler"));
@@ -103,12 +126,43 @@ public final class Main {
                     });
                 }
                 case "pods" -> {
-                    Args a = noPositional(Args.parse(rest, client));
-                    yield withClient(a, err, c -> PodCommands.pods(c, out));
+                    Args a = noPositional(Args.parse(rest, listing, Set.of("q", "quiet")));
+                    Output format = Output.of(a, Output.TABLE, Output.values());
+                    yield withClient(a, err, c -> PodCommands.pods(c, format, a.flag("q", "quiet"), out));
+                }
+                case "stopp" -> {
+                    Args a = Args.parse(rest, client);
+                    List<String> ids = a.atLeastOne("one or more pod IDs");
+                    yield withClientStatus(a, err, c -> LifecycleCommands.stopp(c, ids, out, err));
+                }
+                case "rmp" -> {
+                    Args a = Args.parse(rest, client, Set.of("f", "force", "a", "all"));
+                    List<String> ids = idsOrAll(a, "pod");
+                    yield withClientStatus(a, err, c -> LifecycleCommands.rmp(c, ids, a.flag("a", "all"),
+                            a.flag("f", "force"), out, err));
+                }
+                case "inspectp" -> {
+                    Args a = Args.parse(rest, inspecting);
+                    List<String> ids = a.atLeastOne("one or more pod IDs");
+                    Output format = Output.of(a, Output.JSON, Output.JSON, Output.YAML);
+                    yield withClientStatus(a, err, c -> PodCommands.inspectp(c, ids, format, out, err));
                 }
                 case "ps" -> {
-                    Args a = noPositional(Args.parse(rest, client, Set.of("a", "all")));
-                    yield withClient(a, err, c -> PodCommands.ps(c, a.flag("a", "all"), out));
+                    Args a = noPositional(Args.parse(rest, listing, Set.of("a", "all", "q", "quiet")));
+                    Output format = Output.of(a, Output.TABLE, Output.values());
+                    yield withClient(a, err, c -> PodCommands.ps(c, a.flag("a", "all"), format, a.flag("q", "quiet"), out));
+                }
+                case "stop" -> {
+                    Args a = Args.parse(rest, Set.of("config", "socket", "timeout", "t"), Set.of("a", "all"));
+                    List<String> ids = idsOrAll(a, "container");
+                    long timeout = seconds(a.first("timeout", "t"), 10);
+                    yield withClientStatus(a, err, c -> LifecycleCommands.stop(c, ids, a.flag("a", "all"), timeout, out, err));
+                }
+                case "rm" -> {
+                    Args a = Args.parse(rest, client, Set.of("f", "force", "a", "all"));
+                    List<String> ids = idsOrAll(a, "container");
+                    yield withClientStatus(a, err, c -> LifecycleCommands.rm(c, ids, a.flag("a", "all"),
+                            a.flag("f", "force"), out, err));
                 }
                 case "logs" -> {
                     Args a = Args.parse(rest, client, Set.of("f", "follow"));
@@ -134,15 +188,18 @@ public final class Main {
                     yield rc != OK ? rc : code[0];
                 }
                 case "inspect" -> {
-                    Args a = Args.parse(rest, client);
-                    String id = a.exactly(1, "one container or pod id").getFirst();
-                    yield withClient(a, err, c -> {
-                        try {
-                            PodCommands.inspect(c, id, out);
-                        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                            throw new IllegalStateException(e);
-                        }
-                    });
+                    Args a = Args.parse(rest, inspecting);
+                    List<String> ids = a.atLeastOne("one or more container or pod IDs");
+                    Output format = Output.of(a, Output.JSON, Output.JSON, Output.YAML);
+                    yield withClientStatus(a, err, c -> PodCommands.inspect(c, ids, format, out, err));
+                }
+                // events, stats and trace are to come here, each with its own command class
+                case "completion" -> {
+                    if (rest.size() != 1 || !rest.getFirst().equals("bash")) {
+                        throw new Args.UsageException("usage: hako completion bash");
+                    }
+                    out.print(Completion.bash());
+                    yield OK;
                 }
                 case "import" -> {
                     Args a = Args.parse(rest, client);
@@ -173,6 +230,32 @@ public final class Main {
             err.print(USAGE_TEXT);
             return USAGE;
         }
+    }
+
+    /** The IDs given, or none with {@code -a}/{@code --all} (not both). */
+    private static List<String> idsOrAll(Args a, String kind) throws Args.UsageException {
+        if (a.flag("a", "all")) {
+            if (!a.positional().isEmpty()) {
+                throw new Args.UsageException("give " + kind + " IDs or --all, not both");
+            }
+            return List.of();
+        }
+        return a.atLeastOne("one or more " + kind + " IDs (or --all)");
+    }
+
+    private static long seconds(String value, long fallback) throws Args.UsageException {
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            long n = Long.parseLong(value.endsWith("s") ? value.substring(0, value.length() - 1) : value);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // the usage error below
+        }
+        throw new Args.UsageException("--timeout: \"" + value + "\" is not a number of seconds (0 or more)");
     }
 
     private static Args noPositional(Args a) throws Args.UsageException {
@@ -255,6 +338,18 @@ public final class Main {
 
     private interface ClientAction {
         void run(CriClient client);
+    }
+
+    private interface ClientCommand {
+        /** Whether it succeeded for every ID (the failures already reported). */
+        boolean run(CriClient client);
+    }
+
+    /** As {@link #withClient}, for commands on several IDs that report their own failures: 1 when any failed. */
+    private static int withClientStatus(Args args, PrintStream err, ClientCommand command) {
+        boolean[] ok = {true};
+        int rc = withClient(args, err, c -> ok[0] = command.run(c));
+        return rc != OK ? rc : ok[0] ? OK : FAILED;
     }
 
     private static int withClient(Args args, PrintStream err, ClientAction action) {

@@ -7,6 +7,7 @@ import dev.hako.admin.v1.PullEvent;
 import dev.hako.admin.v1.PullRequest;
 import dev.hako.cri.v1.Container;
 import dev.hako.cri.v1.ContainerConfig;
+import dev.hako.cri.v1.ContainerState;
 import dev.hako.cri.v1.ContainerStatusRequest;
 import dev.hako.cri.v1.ContainerStatusResponse;
 import dev.hako.cri.v1.CreateContainerRequest;
@@ -14,7 +15,9 @@ import dev.hako.cri.v1.ExecSyncRequest;
 import dev.hako.cri.v1.ExecSyncResponse;
 import dev.hako.cri.v1.ImageStatusRequest;
 import dev.hako.cri.v1.ListContainersRequest;
+import dev.hako.cri.v1.ListContainersResponse;
 import dev.hako.cri.v1.ListPodSandboxRequest;
+import dev.hako.cri.v1.ListPodSandboxResponse;
 import dev.hako.cri.v1.PodSandbox;
 import dev.hako.cri.v1.PodSandboxConfig;
 import dev.hako.cri.v1.PodSandboxStatusRequest;
@@ -36,33 +39,54 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
-/** {@code hako pods}, {@code ps}, {@code logs}, {@code exec}, {@code inspect} and {@code run}. */
+/** {@code hako pods}, {@code ps}, {@code logs}, {@code exec}, {@code inspect}, {@code inspectp} and {@code run}. */
 final class PodCommands {
     private PodCommands() {}
 
-    static void pods(CriClient c, PrintStream out) {
+    static void pods(CriClient c, Output format, boolean quiet, PrintStream out) {
+        ListPodSandboxResponse list = c.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance());
+        if (quiet) {
+            list.getItemsList().forEach(p -> out.println(p.getId()));
+            return;
+        }
+        if (format != Output.TABLE) {
+            out.print(format.document(list));
+            return;
+        }
         out.printf("%-13s %-9s %-30s %-20s %s%n", "POD ID", "STATE", "NAME", "NAMESPACE", "CREATED");
-        for (PodSandbox p : c.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()) {
+        for (PodSandbox p : list.getItemsList()) {
             out.printf("%-13s %-9s %-30s %-20s %s%n", p.getId().substring(0, 13),
                     p.getState().name().replace("SANDBOX_", ""), p.getMetadata().getName(), p.getMetadata().getNamespace(),
                     ago(p.getCreatedAt()));
         }
     }
 
-    static void ps(CriClient c, boolean all, PrintStream out) {
+    static void ps(CriClient c, boolean all, Output format, boolean quiet, PrintStream out) {
+        ListContainersResponse.Builder list = c.runtime().listContainers(ListContainersRequest.getDefaultInstance()).toBuilder();
+        if (!all) {
+            List<Container> running = list.getContainersList().stream()
+                    .filter(k -> k.getState() == ContainerState.CONTAINER_RUNNING).toList();
+            list.clearContainers().addAllContainers(running);
+        }
+        if (quiet) {
+            list.getContainersList().forEach(k -> out.println(k.getId()));
+            return;
+        }
+        if (format != Output.TABLE) {
+            out.print(format.document(list));
+            return;
+        }
         out.printf("%-13s %-30s %-9s %-25s %-13s %s%n", "CONTAINER", "IMAGE", "STATE", "NAME", "POD ID", "CREATED");
-        for (Container k : c.runtime().listContainers(ListContainersRequest.getDefaultInstance()).getContainersList()) {
-            String state = k.getState().name().replace("CONTAINER_", "");
-            if (!all && !state.equals("RUNNING")) {
-                continue;
-            }
-            out.printf("%-13s %-30s %-9s %-25s %-13s %s%n", k.getId().substring(0, 13), k.getImage().getImage(), state,
-                    k.getMetadata().getName(), k.getPodSandboxId().substring(0, 13), ago(k.getCreatedAt()));
+        for (Container k : list.getContainersList()) {
+            out.printf("%-13s %-30s %-9s %-25s %-13s %s%n", k.getId().substring(0, 13), k.getImage().getImage(),
+                    k.getState().name().replace("CONTAINER_", ""), k.getMetadata().getName(),
+                    k.getPodSandboxId().substring(0, 13), ago(k.getCreatedAt()));
         }
     }
 
     /** Prints the container's log content (the CRI log format stripped), following it with {@code follow}. */
-    static void logs(CriClient c, String id, boolean follow, PrintStream out) throws IOException, InterruptedException {
+    static void logs(CriClient c, String given, boolean follow, PrintStream out) throws IOException, InterruptedException {
+        String id = new Ids(c).container(given);
         ContainerStatusResponse s = c.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).build());
         Path log = Path.of(s.getStatus().getLogPath());
         long pos = 0;
@@ -107,9 +131,11 @@ final class PodCommands {
         }
     }
 
-    static int exec(CriClient c, String id, List<String> cmd, PrintStream out, PrintStream err) {
-        ExecSyncResponse r = c.runtime().execSync(ExecSyncRequest.newBuilder().setContainerId(id).addAllCmd(cmd)
-                .setTimeout(60).build());
+    /** ExecSync with a 60 s timeout (the call's deadline leaves the daemon time to report it). */
+    static int exec(CriClient c, String given, List<String> cmd, PrintStream out, PrintStream err) {
+        String id = new Ids(c).container(given);
+        ExecSyncResponse r = c.runtime(Duration.ofSeconds(75)).execSync(ExecSyncRequest.newBuilder().setContainerId(id)
+                .addAllCmd(cmd).setTimeout(60).build());
         out.write(r.getStdout().toByteArray(), 0, r.getStdout().size());
         err.write(r.getStderr().toByteArray(), 0, r.getStderr().size());
         out.flush();
@@ -117,22 +143,37 @@ final class PodCommands {
         return r.getExitCode();
     }
 
-    /** Status of a container, or else of a pod, as JSON (verbose info included). */
-    static void inspect(CriClient c, String id, PrintStream out) throws InvalidProtocolBufferException {
-        try {
-            var r = c.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).setVerbose(true).build());
-            out.println(withInfo(JsonFormat.printer().omittingInsignificantWhitespace().print(r.getStatus()), r.getInfoMap()));
-        } catch (io.grpc.StatusRuntimeException e) {
-            if (e.getStatus().getCode() != io.grpc.Status.Code.NOT_FOUND) {
-                throw e;
+    /**
+     * Status of each container, or else pod, as JSON or YAML (verbose info included); an ID prefix is
+     * matched against the containers first, then the pods.
+     */
+    static boolean inspect(CriClient c, List<String> given, Output format, PrintStream out, PrintStream err) {
+        Ids ids = new Ids(c);
+        return Each.of(given, err, "inspecting", g -> {
+            var container = ids.findContainer(g);
+            if (container.isPresent()) {
+                var r = c.runtime().containerStatus(ContainerStatusRequest.newBuilder().setContainerId(container.get())
+                        .setVerbose(true).build());
+                out.print(format.document(withInfo(Output.json(r.getStatus()), r.getInfoMap())));
+            } else {
+                inspectPod(c, ids.podOrNone(g, "container or pod"), format, out);
             }
-            var r = c.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).setVerbose(true).build());
-            out.println(withInfo(JsonFormat.printer().omittingInsignificantWhitespace().print(r.getStatus()), r.getInfoMap()));
-        }
+        });
+    }
+
+    /** {@code hako inspectp}: each pod's status and verbose info. */
+    static boolean inspectp(CriClient c, List<String> given, Output format, PrintStream out, PrintStream err) {
+        Ids ids = new Ids(c);
+        return Each.of(given, err, "inspecting pod", g -> inspectPod(c, ids.pod(g), format, out));
+    }
+
+    private static void inspectPod(CriClient c, String id, Output format, PrintStream out) {
+        var r = c.runtime().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).setVerbose(true).build());
+        out.print(format.document(withInfo(Output.json(r.getStatus()), r.getInfoMap())));
     }
 
     /** {"status": …, "info": …} with the info values (JSON documents themselves) embedded, not quoted. */
-    private static String withInfo(String statusJson, Map<String, String> info) {
+    static String withInfo(String statusJson, Map<String, String> info) {
         StringBuilder s = new StringBuilder("{\"status\":").append(statusJson);
         for (Map.Entry<String, String> e : info.entrySet()) {
             s.append(',');

@@ -1,6 +1,7 @@
 package dev.hako.cli;
 
 import dev.hako.admin.v1.LayerProgress;
+import dev.hako.sys.Terminals;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,6 +22,25 @@ final class PullProgress {
     PullProgress(PrintStream out, boolean terminal) {
         this.out = out;
         this.terminal = terminal;
+    }
+
+    /**
+     * Whether standard output is a terminal that can redraw lines: {@code isatty(1)} (a TIOCGWINSZ
+     * that works) and {@code TERM} not {@code dumb}. {@code System.console()} alone is not it: it
+     * needs standard input to be a terminal as well, and says nothing of a redirected stdout.
+     */
+    static boolean stdoutIsTerminal(String term) {
+        if ("dumb".equals(term)) {
+            return false;
+        }
+        try {
+            Terminals.size(1);
+            return true;
+        } catch (java.io.IOException e) {
+            return false; // ENOTTY: a pipe or a file
+        } catch (RuntimeException | LinkageError e) {
+            return System.console() != null && System.console().isTerminal(); // no native access
+        }
     }
 
     private static final class Row {
