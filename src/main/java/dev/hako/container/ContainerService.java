@@ -208,6 +208,17 @@ public final class ContainerService implements PodContainers {
         throw HakoException.notFound("container \"" + idOrPrefix + "\" does not exist");
     }
 
+    /** The containers of one pod, exits read as {@link #list()} does. */
+    public List<Container> inPod(String podId) {
+        List<Container> out = new ArrayList<>();
+        for (ContainerRow r : records.all()) {
+            if (r.podId().equals(podId)) {
+                out.add(exits.refresh(ContainerRecords.container(r)));
+            }
+        }
+        return out;
+    }
+
     public List<Container> list() {
         List<Container> out = new ArrayList<>();
         for (ContainerRow r : records.all()) {

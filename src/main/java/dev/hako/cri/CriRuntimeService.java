@@ -32,7 +32,7 @@ final class CriRuntimeService {
         runtime.unary(RuntimeServiceGrpc.getRunPodSandboxMethod(), new RunPodSandboxRpc(pods)::runPodSandbox)
                 .unary(RuntimeServiceGrpc.getStopPodSandboxMethod(), new StopPodSandboxRpc(pods, containers)::stopPodSandbox)
                 .unary(RuntimeServiceGrpc.getRemovePodSandboxMethod(), new RemovePodSandboxRpc(pods, containers)::removePodSandbox)
-                .unary(RuntimeServiceGrpc.getPodSandboxStatusMethod(), new PodSandboxStatusRpc(pods)::podSandboxStatus)
+                .unary(RuntimeServiceGrpc.getPodSandboxStatusMethod(), new PodSandboxStatusRpc(pods, containers)::podSandboxStatus)
                 .unary(RuntimeServiceGrpc.getListPodSandboxMethod(), new ListPodSandboxRpc(pods)::listPodSandbox)
                 .unary(RuntimeServiceGrpc.getUpdatePodSandboxResourcesMethod(),
                         new UpdatePodSandboxResourcesRpc(pods)::updatePodSandboxResources);

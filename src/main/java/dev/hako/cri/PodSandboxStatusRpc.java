@@ -1,5 +1,7 @@
 package dev.hako.cri;
 
+import dev.hako.container.Container;
+import dev.hako.container.ContainerService;
 import dev.hako.cri.v1.LinuxPodSandboxStatus;
 import dev.hako.cri.v1.Namespace;
 import dev.hako.cri.v1.PodSandboxNetworkStatus;
@@ -13,18 +15,28 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** PodSandboxStatus: one pod's state, addresses and namespaces; verbose adds Hako's own view of it. */
+/**
+ * PodSandboxStatus: one pod's state, addresses and namespaces, and its containers' statuses with the time they
+ * were read (a kubelet with EventedPLEG takes its containers from here, not from ListContainers); verbose adds
+ * Hako's own view of the pod.
+ */
 final class PodSandboxStatusRpc {
     private final PodService pods;
+    private final ContainerService containers;
 
-    PodSandboxStatusRpc(PodService pods) {
+    PodSandboxStatusRpc(PodService pods, ContainerService containers) {
         this.pods = pods;
+        this.containers = containers;
     }
 
     PodSandboxStatusResponse podSandboxStatus(PodSandboxStatusRequest r) {
         Pod p = pods.get(Requests.podSandboxId(r.getPodSandboxId()));
-        PodSandboxStatusResponse.Builder out = PodSandboxStatusResponse.newBuilder().setStatus(status(p))
-                .setTimestamp(Timestamps.nanos(Instant.now()));
+        Instant now = Instant.now();
+        PodSandboxStatusResponse.Builder out = PodSandboxStatusResponse.newBuilder().setStatus(status(p));
+        for (Container c : containers.inPod(p.id())) {
+            out.addContainersStatuses(ContainerStatusRpc.status(c));
+        }
+        out.setTimestamp(Timestamps.nanos(now));
         if (r.getVerbose()) {
             Map<String, Object> info = new LinkedHashMap<>();
             info.put("id", p.id());
