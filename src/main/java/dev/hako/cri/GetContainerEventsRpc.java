@@ -74,7 +74,7 @@ final class GetContainerEventsRpc {
         if (e.pod() != null) {
             b.setPodSandboxStatus(PodSandboxStatusRpc.status(e.pod()));
         }
-        for (Container c : e.containers()) {
+        for (Container c : PodSandboxStatusRpc.newestFirst(e.containers())) {
             b.addContainersStatuses(ContainerStatusRpc.status(c));
         }
         return b.build();

@@ -12,6 +12,9 @@ import dev.hako.json.Json;
 import dev.hako.pod.Pod;
 import dev.hako.pod.PodService;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -33,7 +36,7 @@ final class PodSandboxStatusRpc {
         Pod p = pods.get(Requests.podSandboxId(r.getPodSandboxId()));
         Instant now = Instant.now();
         PodSandboxStatusResponse.Builder out = PodSandboxStatusResponse.newBuilder().setStatus(status(p));
-        for (Container c : containers.inPod(p.id())) {
+        for (Container c : newestFirst(containers.inPod(p.id()))) {
             out.addContainersStatuses(ContainerStatusRpc.status(c));
         }
         out.setTimestamp(Timestamps.nanos(now));
@@ -50,6 +53,17 @@ final class PodSandboxStatusRpc {
             out.putInfo("info", Json.write(info));
         }
         return out.build();
+    }
+
+    /**
+     * Newest first, as the kubelet's own listing sorts them: with EventedPLEG it takes this list as it comes,
+     * and the first container of a name is the one it restarts from; an older attempt first makes it create
+     * an attempt that already exists.
+     */
+    static List<Container> newestFirst(List<Container> cs) {
+        List<Container> out = new ArrayList<>(cs);
+        out.sort(Comparator.comparing(Container::createdAt).reversed());
+        return out;
     }
 
     /** The CRI's status of {@code p}, as PodSandboxStatus and GetContainerEvents report it. */

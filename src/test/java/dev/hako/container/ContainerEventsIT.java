@@ -11,6 +11,8 @@ import dev.hako.cri.v1.ContainerState;
 import dev.hako.cri.v1.ContainerStatus;
 import dev.hako.cri.v1.GetEventsRequest;
 import dev.hako.cri.v1.PodSandboxState;
+import dev.hako.cri.v1.PodSandboxStatusRequest;
+import dev.hako.cri.v1.PodSandboxStatusResponse;
 import dev.hako.cri.v1.RemoveContainerRequest;
 import dev.hako.cri.v1.RemovePodSandboxRequest;
 import dev.hako.cri.v1.RuntimeServiceGrpc;
@@ -145,6 +147,11 @@ class ContainerEventsIT {
             seen.add(e);
         }
         String stopped = start(d, pod, container("stopped", "sleep 1000"));
+        // what a kubelet with EventedPLEG reads instead of ListContainers: the pod's containers, newest first
+        PodSandboxStatusResponse st = d.runtime().podSandboxStatus(
+                PodSandboxStatusRequest.newBuilder().setPodSandboxId(pod).build());
+        assertThat(st.getContainersStatusesList()).extracting(ContainerStatus::getId).containsExactly(stopped, quits);
+        assertThat(st.getTimestamp()).isGreaterThan(st.getContainersStatuses(0).getCreatedAt());
         d.runtime().stopContainer(StopContainerRequest.newBuilder().setContainerId(stopped).setTimeout(0).build());
         d.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(quits).build());
         d.runtime().removeContainer(RemoveContainerRequest.newBuilder().setContainerId(stopped).build());
@@ -188,6 +195,8 @@ class ContainerEventsIT {
         assertThat(exited.getReason()).isEqualTo("Error");
         assertThat(statusOf(seen.get(6), stopped).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
         assertThat(statusOf(seen.get(6), quits).getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
+        assertThat(seen.get(6).getContainersStatusesList()).extracting(ContainerStatus::getId)
+                .as("newest first, as the kubelet expects").containsExactly(stopped, quits);
         ContainerStatus killed = statusOf(seen.get(7), stopped);
         assertThat(killed.getState()).isEqualTo(ContainerState.CONTAINER_EXITED);
         assertThat(killed.getExitCode()).isEqualTo(137);
