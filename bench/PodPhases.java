@@ -35,7 +35,9 @@ import java.util.regex.Pattern;
  * Pod start, per phase, A/B: the kubelet-like pod of bench/pod-start (pid namespace per container, CNI bridge +
  * host-local + portmap, busybox sleep, image present), timed per RPC by a warm client, for several Hako builds
  * interleaved round by round (each round: a fresh daemon per build, one warm-up pod, then N pods).
- * Usage: java -cp <test classpath> bench/PodPhases.java [--seccomp] ROUNDS N LAUNCHER...
+ * Usage: java -cp <test classpath> bench/PodPhases.java [--seccomp] ROUNDS N LAUNCHER[@TOML]...
+ * A launcher may name a TOML file after an {@code @}: its text is added to that daemon's config, so one build
+ * can be measured with a feature on and off (e.g. {@code bin/hako bin/hako@bench/lib/metrics-on.toml}).
  * Prints the medians of RunPodSandbox, CreateContainer, StartContainer and the total per launcher, and the
  * medians of the daemon's "trace" step lines when it logs them.
  */
@@ -58,7 +60,9 @@ public class PodPhases {
                 Collections.reverse(order);
             }
             for (String l : order) {
-                runOnce(Path.of(l), n, seccomp, phases.get(l), steps.get(l));
+                int at = l.indexOf('@');
+                String toml = at < 0 ? "" : Files.readString(Path.of(l.substring(at + 1)));
+                runOnce(Path.of(at < 0 ? l : l.substring(0, at)), toml, n, seccomp, phases.get(l), steps.get(l));
             }
         }
         for (String l : launchers) {
@@ -69,9 +73,9 @@ public class PodPhases {
         }
     }
 
-    static void runOnce(Path launcher, int n, boolean seccomp, Map<String, List<Double>> phases,
+    static void runOnce(Path launcher, String toml, int n, boolean seccomp, Map<String, List<Double>> phases,
                         Map<String, List<Double>> steps) throws Exception {
-        try (DaemonProcess d = DaemonProcess.withConfig("").startWith(launcher)) {
+        try (DaemonProcess d = DaemonProcess.withConfig(toml).startWith(launcher)) {
             Files.writeString(DaemonProcess.cniConfDir(d.dir()).resolve("10-bench.conflist"), """
                     {"cniVersion": "1.0.0", "name": "hakobench", "plugins": [
                       {"type": "bridge", "bridge": "hakobench0", "isGateway": true, "ipMasq": false,

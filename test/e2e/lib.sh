@@ -125,7 +125,7 @@ start_runtime() {
     export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
     case "$rt" in
     hako)
-        RT_SOCK=$d/run/hako.sock RT_ROOT=$d/root RT_STATE=$d/run
+        RT_SOCK=$d/run/hako.sock RT_ROOT=$d/root RT_STATE=$d/run RT_METRICS_PORT=$(free_port)
         write_cni "$d/cni" hako-e2e hakoe2e0 10.86.0.0/16 "$RT_IPAM"
         cat > "$d/hako.toml" <<EOF
 socket = "$RT_SOCK"
@@ -151,6 +151,9 @@ insecure = true
 
 [network]
 cni_conf_dir = "$d/cni"
+
+[metrics]
+address = "127.0.0.1:$RT_METRICS_PORT"
 EOF
         ;;
     containerd)
