@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * {@code hako events}: follows the daemon's GetContainerEvents stream and prints each event as it
@@ -64,18 +65,19 @@ final class EventsCommand {
      * container resolves to its full ID (an ambiguous one is refused); anything else is kept as given,
      * for pods and containers still to come (a pod by name or ID prefix, a container by ID prefix).
      */
-    static Filter filter(Ids ids, String pod, String container) {
+    static Filter filter(Supplier<List<String>> pods, Supplier<List<String>> containers, String pod, String container) {
         String podId = null;
         String podName = null;
         if (pod != null) {
-            var found = Ids.find("pod", pod, ids.pods());
+            var found = Ids.find("pod", pod, pods.get());
             if (found.isPresent()) {
                 podId = found.get();
             } else {
                 podName = pod;
             }
         }
-        String containerId = container == null ? null : ids.findContainer(container).orElse(container);
+        String containerId = container == null ? null
+                : Ids.find("container", container, containers.get()).orElse(container);
         return new Filter(podId, podName, containerId);
     }
 

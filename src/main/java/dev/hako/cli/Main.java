@@ -165,15 +165,9 @@ public final class Main {
                     Args a = noPositional(Args.parse(rest, Set.of("config", "socket", "output", "o", "pod", "p",
                             "state", "s", "name", "label", "image"), Set.of("a", "all", "q", "quiet")));
                     Output format = Output.of(a, Output.TABLE, Output.values());
-                    yield withClient(a, err, c -> {
-                        PsFilter filter;
-                        try {
-                            filter = PsFilter.parse(a, () -> new Ids(c).pods());
-                        } catch (Args.UsageException e) {
-                            throw new IllegalArgumentException(e.getMessage());
-                        }
-                        PodCommands.ps(c, filter, format, a.flag("q", "quiet"), out);
-                    });
+                    PsFilter filter = PsFilter.parse(a);
+                    yield withClient(a, err, c -> PodCommands.ps(c, filter.pod() == null ? filter
+                            : filter.withPods(new Ids(c).pods()), format, a.flag("q", "quiet"), out));
                 }
                 case "stop" -> {
                     Args a = Args.parse(rest, Set.of("config", "socket", "timeout", "t"), Set.of("a", "all"));
@@ -220,8 +214,11 @@ public final class Main {
                 case "events" -> {
                     Args a = noPositional(Args.parse(rest, Set.of("config", "socket", "output", "o", "pod", "container")));
                     Output format = Output.of(a, Output.TABLE, Output.values());
-                    yield withClientStatus(a, err, c -> new EventsCommand(format,
-                            EventsCommand.filter(new Ids(c), a.get("pod"), a.get("container"))).follow(c, out, err));
+                    yield withClientStatus(a, err, c -> {
+                        Ids ids = new Ids(c);
+                        return new EventsCommand(format, EventsCommand.filter(ids::pods, ids::containers, a.get("pod"),
+                                a.get("container"))).follow(c, out, err);
+                    });
                 }
                 case "stats", "statsp" -> {
                     boolean pods = argv.getFirst().equals("statsp");

@@ -15,17 +15,17 @@ import java.util.regex.PatternSyntaxException;
  * {@code --label k=v} (each must match), {@code --image} (the image as the container was created with,
  * or a prefix of its image ID), and {@code -a}. A {@code --state} other than running implies {@code -a}.
  */
-record PsFilter(String podId, String podName, ContainerState state, Pattern name, Map<String, String> labels,
-                String image, boolean all) {
+record PsFilter(String pod, String podId, String podName, ContainerState state, Pattern name,
+                Map<String, String> labels, String image, boolean all) {
 
-    static final PsFilter RUNNING = new PsFilter(null, null, null, null, Map.of(), null, false);
+    static final PsFilter RUNNING = new PsFilter(null, null, null, null, null, Map.of(), null, false);
 
     /**
-     * Parses the options; {@code podIds} are the pods there are ({@code --pod} resolved against them).
+     * Parses the options ({@code --pod} is resolved later, by {@link #withPods}).
      *
      * @throws Args.UsageException for a bad state, regex or label
      */
-    static PsFilter parse(Args a, java.util.function.Supplier<List<String>> podIds) throws Args.UsageException {
+    static PsFilter parse(Args a) throws Args.UsageException {
         ContainerState state = null;
         String s = a.first("state", "s");
         if (s != null) {
@@ -51,19 +51,20 @@ record PsFilter(String podId, String podName, ContainerState state, Pattern name
             }
             labels.put(l.substring(0, eq), l.substring(eq + 1));
         }
-        String podId = null;
-        String podName = null;
-        String pod = a.first("pod", "p");
-        if (pod != null) {
-            var found = Ids.find("pod", pod, podIds.get());
-            if (found.isPresent()) {
-                podId = found.get();
-            } else {
-                podName = pod;
-            }
-        }
-        return new PsFilter(podId, podName, state, name, Map.copyOf(labels), a.get("image"),
+        return new PsFilter(a.first("pod", "p"), null, null, state, name, Map.copyOf(labels), a.get("image"),
                 a.flag("a", "all") || state != null);
+    }
+
+    /**
+     * {@code --pod} resolved against the pods there are: an ID or unique prefix of one is that pod (an
+     * ambiguous prefix is refused), anything else a pod name.
+     */
+    PsFilter withPods(List<String> podIds) {
+        if (pod == null) {
+            return this;
+        }
+        var found = Ids.find("pod", pod, podIds);
+        return new PsFilter(pod, found.orElse(null), found.isPresent() ? null : pod, state, name, labels, image, all);
     }
 
     /** Whether the daemon must be asked for the pods' names (a {@code --pod} that named no pod ID). */
