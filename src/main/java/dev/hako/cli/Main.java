@@ -27,7 +27,7 @@ import java.util.TreeMap;
 /**
  * The {@code hako} command: {@code daemon}, and the client commands ({@code version}, {@code info}, and
  * the pod, container and image commands of {@link PodCommands}, {@link LifecycleCommands} and
- * {@link ImageCommands}).
+ * {@link ImageCommands}, {@link EventsCommand} and {@link StatsCommand}).
  */
 public final class Main {
     static final int OK = 0;
@@ -210,7 +210,6 @@ public final class Main {
                     Output format = Output.of(a, Output.JSON, Output.JSON, Output.YAML);
                     yield withClientStatus(a, err, c -> PodCommands.inspect(c, ids, format, out, err));
                 }
-                // events, stats and trace are to come here, each with its own command class
                 case "events" -> {
                     Args a = noPositional(Args.parse(rest, Set.of("config", "socket", "output", "o", "pod", "container")));
                     Output format = Output.of(a, Output.TABLE, Output.values());
@@ -240,6 +239,7 @@ public final class Main {
                         }
                     });
                 }
+                // events, stats and trace are to come here, each with its own command class
                 case "completion" -> {
                     if (rest.size() != 1 || !rest.getFirst().equals("bash")) {
                         throw new Args.UsageException("usage: hako completion bash");
