@@ -10,7 +10,7 @@ import java.util.Set;
  * Parsed options ({@code --name value} or {@code --name=value}; a one-letter name also as {@code -n value})
  * and positional arguments of one subcommand; an option the subcommand does not know is a usage error.
  */
-record Args(Map<String, String> options, List<String> positional) {
+record Args(Map<String, String> options, List<String> positional, Map<String, List<String>> repeated) {
 
     static Args parse(List<String> argv, Set<String> allowed) throws UsageException {
         return parse(argv, allowed, Set.of());
@@ -23,6 +23,7 @@ record Args(Map<String, String> options, List<String> positional) {
     static Args parse(List<String> argv, Set<String> allowed, Set<String> flags) throws UsageException {
         Map<String, String> out = new HashMap<>();
         List<String> positional = new ArrayList<>();
+        Map<String, List<String>> repeated = new HashMap<>();
         for (int i = 0; i < argv.size(); i++) {
             String arg = argv.get(i);
             if (arg.equals("--")) {
@@ -58,8 +59,9 @@ record Args(Map<String, String> options, List<String> positional) {
                 throw new UsageException("unknown option --" + name);
             }
             out.put(name, value);
+            repeated.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
         }
-        return new Args(out, List.copyOf(positional));
+        return new Args(out, List.copyOf(positional), repeated);
     }
 
     String get(String name) {
@@ -74,6 +76,15 @@ record Args(Map<String, String> options, List<String> positional) {
             }
         }
         return null;
+    }
+
+    /** Every value given for any of {@code names}, in order (an option given more than once). */
+    List<String> all(String... names) {
+        List<String> values = new ArrayList<>();
+        for (String n : names) {
+            values.addAll(repeated.getOrDefault(n, List.of()));
+        }
+        return values;
     }
 
     boolean flag(String... names) {

@@ -36,12 +36,16 @@ final class Completion {
         m.put("stopp", new Command(CLIENT, Operand.POD));
         m.put("rmp", new Command(CLIENT + " --force -f --all -a", Operand.POD));
         m.put("inspectp", new Command(CLIENT + " --output -o", Operand.POD));
-        m.put("ps", new Command(CLIENT + " --all -a --output -o --quiet -q", Operand.NONE));
+        m.put("ps", new Command(CLIENT + " --all -a --output -o --quiet -q --pod -p --state -s --name --label --image",
+                Operand.NONE));
         m.put("stop", new Command(CLIENT + " --timeout -t --all -a", Operand.CONTAINER));
         m.put("rm", new Command(CLIENT + " --force -f --all -a", Operand.CONTAINER));
         m.put("logs", new Command(CLIENT + " --follow -f", Operand.CONTAINER));
         m.put("exec", new Command(CLIENT, Operand.CONTAINER));
         m.put("inspect", new Command(CLIENT + " --output -o", Operand.CONTAINER_OR_POD));
+        m.put("events", new Command(CLIENT + " --output -o --pod --container", Operand.NONE));
+        m.put("stats", new Command(CLIENT + " --output -o --all -a --no-stream --pod -p", Operand.CONTAINER));
+        m.put("statsp", new Command(CLIENT + " --output -o --all -a --no-stream --pod -p", Operand.POD));
         m.put("config", new Command("", Operand.FILE));
         m.put("completion", new Command("", Operand.SHELL));
         return m;
@@ -95,7 +99,10 @@ final class Completion {
                     --socket|--config) compopt -o default; COMPREPLY=(); return ;;
                     --output|-o) COMPREPLY=($(compgen -W "table json yaml" -- "$cur")); return ;;
                     --log-level) COMPREPLY=($(compgen -W "error warn info debug trace" -- "$cur")); return ;;
-                    --username|--password|--runtime-handler|--timeout|-t) COMPREPLY=(); return ;;
+                    --username|--password|--runtime-handler|--timeout|-t|--name|--label|--image) COMPREPLY=(); return ;;
+                    --state|-s) COMPREPLY=($(compgen -W "created running exited unknown" -- "$cur")); return ;;
+                    --pod|-p) _hako_ids pods; COMPREPLY=($(compgen -W "$words" -- "$cur")); return ;;
+                    --container) _hako_ids ps -a; COMPREPLY=($(compgen -W "$words" -- "$cur")); return ;;
                   esac
                   case "$cmd" in
                 %s  esac

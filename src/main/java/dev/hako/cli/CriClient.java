@@ -38,6 +38,11 @@ final class CriClient implements AutoCloseable {
         return RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** For streams that last until the user stops them ({@code hako events}): no deadline. */
+    RuntimeServiceGrpc.RuntimeServiceBlockingStub following() {
+        return RuntimeServiceGrpc.newBlockingStub(channel);
+    }
+
     /** Image calls can move gigabytes: no deadline, Ctrl-C ends them. */
     ImageServiceGrpc.ImageServiceBlockingStub image() {
         return ImageServiceGrpc.newBlockingStub(channel);

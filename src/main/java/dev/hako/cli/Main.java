@@ -27,7 +27,7 @@ import java.util.TreeMap;
 /**
  * The {@code hako} command: {@code daemon}, and the client commands ({@code version}, {@code info}, and
  * the pod, container and image commands of {@link PodCommands}, {@link LifecycleCommands} and
- * {@link ImageCommands}).
+ * {@link ImageCommands}, {@link EventsCommand} and {@link StatsCommand}).
  */
 public final class Main {
     static final int OK = 0;
@@ -56,12 +56,26 @@ public final class Main {
               rmp [-f] POD...   remove pods (-f: stop ready ones first; -a: all pods)
               inspectp POD...   status of pods with verbose info, as JSON (-o yaml for YAML)
               ps [-a] [-q] [-o FORMAT]  list running containers (all with -a)
+                          --pod POD           of one pod (ID, unique prefix or name)
+                          --state STATE       created, running, exited or unknown (implies -a)
+                          --name REGEX        whose name matches   --label KEY=VALUE (repeatable)
+                          --image IMAGE       created from this image (name, or image ID prefix)
               stop [-t SECONDS] ID...   stop containers: SIGTERM (or the image's stop signal), then SIGKILL
-                          after the timeout (default 10; -a: all running containers)
+                          after the timeout (default 10, as docker stop; the kubelet gives the pod's
+                          grace period, crictl 0; -a: all running containers)
               rm [-f] ID...     remove containers (-f: stop running ones first; -a: all containers)
               logs [-f] ID      print a container's log (follow with -f)
               exec ID -- CMD... run a command in a container and print its output (exit code = the command's)
               inspect ID...     status of containers (or else pods), as JSON (-o yaml for YAML)
+              events [-o FORMAT]  follow the container and pod lifecycle events as they happen, a line each
+                          (-o json: JSON Lines, one CRI ContainerEventResponse a line)
+                          --pod POD           only this pod's (ID, prefix or name; pods still to come too)
+                          --container ID      only this container's
+              stats [ID...]     live CPU, memory and disk of running containers, like docker stats
+                          --no-stream         print one sample and exit (so does a stdout that is no terminal)
+                          -a                  non-running containers too   --pod POD   of one pod
+                          -o FORMAT           with --no-stream: json or yaml, the CRI ListContainerStats response
+              statsp [POD...]   the same for pods (CPU, memory, processes, network; -a: not-ready pods too)
               completion bash   print a bash completion script (source <(hako completion bash))
               config import-docker FILE   print a hako.toml fragment from Docker's daemon.json
                           (runtimes, default-runtime, registry-mirrors, insecure-registries; other keys warned about)
@@ -148,9 +162,12 @@ public final class Main {
                     yield withClientStatus(a, err, c -> PodCommands.inspectp(c, ids, format, out, err));
                 }
                 case "ps" -> {
-                    Args a = noPositional(Args.parse(rest, listing, Set.of("a", "all", "q", "quiet")));
+                    Args a = noPositional(Args.parse(rest, Set.of("config", "socket", "output", "o", "pod", "p",
+                            "state", "s", "name", "label", "image"), Set.of("a", "all", "q", "quiet")));
                     Output format = Output.of(a, Output.TABLE, Output.values());
-                    yield withClient(a, err, c -> PodCommands.ps(c, a.flag("a", "all"), format, a.flag("q", "quiet"), out));
+                    PsFilter filter = PsFilter.parse(a);
+                    yield withClient(a, err, c -> PodCommands.ps(c, filter.pod() == null ? filter
+                            : filter.withPods(new Ids(c).pods()), format, a.flag("q", "quiet"), out));
                 }
                 case "stop" -> {
                     Args a = Args.parse(rest, Set.of("config", "socket", "timeout", "t"), Set.of("a", "all"));
@@ -192,6 +209,35 @@ public final class Main {
                     List<String> ids = a.atLeastOne("one or more container or pod IDs");
                     Output format = Output.of(a, Output.JSON, Output.JSON, Output.YAML);
                     yield withClientStatus(a, err, c -> PodCommands.inspect(c, ids, format, out, err));
+                }
+                case "events" -> {
+                    Args a = noPositional(Args.parse(rest, Set.of("config", "socket", "output", "o", "pod", "container")));
+                    Output format = Output.of(a, Output.TABLE, Output.values());
+                    yield withClientStatus(a, err, c -> {
+                        Ids ids = new Ids(c);
+                        return new EventsCommand(format, EventsCommand.filter(ids::pods, ids::containers, a.get("pod"),
+                                a.get("container"))).follow(c, out, err);
+                    });
+                }
+                case "stats", "statsp" -> {
+                    boolean pods = argv.getFirst().equals("statsp");
+                    Args a = Args.parse(rest, Set.of("config", "socket", "output", "o", "pod", "p"),
+                            Set.of("a", "all", "no-stream"));
+                    Output format = Output.of(a, Output.TABLE, Output.values());
+                    boolean live = !a.flag("no-stream") && PullProgress.stdoutIsTerminal(System.getenv("TERM"));
+                    if (live && format != Output.TABLE) {
+                        throw new Args.UsageException("-o " + format.name().toLowerCase(java.util.Locale.ROOT)
+                                + " prints one sample: add --no-stream");
+                    }
+                    yield withClient(a, err, c -> {
+                        StatsCommand stats = new StatsCommand(c, StatsCommand.select(new Ids(c), a.positional(),
+                                a.first("pod", "p"), a.flag("a", "all"), pods), pods);
+                        if (live) {
+                            stats.live(out);
+                        } else {
+                            stats.once(format, out);
+                        }
+                    });
                 }
                 // events, stats and trace are to come here, each with its own command class
                 case "completion" -> {

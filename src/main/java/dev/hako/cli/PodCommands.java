@@ -7,7 +7,6 @@ import dev.hako.admin.v1.PullEvent;
 import dev.hako.admin.v1.PullRequest;
 import dev.hako.cri.v1.Container;
 import dev.hako.cri.v1.ContainerConfig;
-import dev.hako.cri.v1.ContainerState;
 import dev.hako.cri.v1.ContainerStatusRequest;
 import dev.hako.cri.v1.ContainerStatusResponse;
 import dev.hako.cri.v1.CreateContainerRequest;
@@ -61,13 +60,15 @@ final class PodCommands {
         }
     }
 
-    static void ps(CriClient c, boolean all, Output format, boolean quiet, PrintStream out) {
+    static void ps(CriClient c, PsFilter filter, Output format, boolean quiet, PrintStream out) {
         ListContainersResponse.Builder list = c.runtime().listContainers(ListContainersRequest.getDefaultInstance()).toBuilder();
-        if (!all) {
-            List<Container> running = list.getContainersList().stream()
-                    .filter(k -> k.getState() == ContainerState.CONTAINER_RUNNING).toList();
-            list.clearContainers().addAllContainers(running);
+        java.util.Map<String, String> podNames = new java.util.HashMap<>();
+        if (filter.needsPodNames()) {
+            c.runtime().listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsList()
+                    .forEach(p -> podNames.put(p.getId(), p.getMetadata().getName()));
         }
+        List<Container> shown = list.getContainersList().stream().filter(k -> filter.admits(k, podNames)).toList();
+        list.clearContainers().addAllContainers(shown);
         if (quiet) {
             list.getContainersList().forEach(k -> out.println(k.getId()));
             return;

@@ -36,11 +36,14 @@ class CompletionTest {
 
     @Test
     void bashCompletesCommandsFlagsAndFormats() throws Exception {
-        assertThat(complete("hako", "st")).isEqualTo("stopp stop");
+        assertThat(complete("hako", "sto")).isEqualTo("stopp stop");
+        assertThat(complete("hako", "stat")).isEqualTo("stats statsp");
         assertThat(complete("hako", "insp")).isEqualTo("inspecti inspectp inspect");
         assertThat(complete("hako", "rm", "--f")).isEqualTo("--force");
         assertThat(complete("hako", "ps", "-o", "")).isEqualTo("table json yaml");
         assertThat(complete("hako", "completion", "")).isEqualTo("bash");
+        assertThat(complete("hako", "ps", "--state", "")).isEqualTo("created running exited unknown");
+        assertThat(complete("hako", "stats", "--no")).isEqualTo("--no-stream");
         // no daemon behind this socket: no IDs, and no error text in the completions
         assertThat(complete("hako", "stop", "--socket", dir.resolve("none.sock").toString(), "")).isEmpty();
     }
