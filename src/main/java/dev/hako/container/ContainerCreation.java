@@ -135,6 +135,9 @@ final class ContainerCreation {
                             "container_name", name, "pod", pod.id(), "error", Log.cause(x));
                 }
             }
+            LOG.warn("container creation failed and was undone; the kubelet retries (check the image, command and mounts)",
+                    "container", id, "container_name", name, "pod", pod.id(), "pod_name", pod.namespace() + "/" + pod.name(),
+                    "image", imageText, "handler", handler.name(), "error", Log.cause(e));
             if (e instanceof HakoException h) {
                 throw h;
             }

@@ -105,6 +105,9 @@ public final class ContainerService implements PodContainers {
                 Container failed = c.with(Container.State.EXITED, null, Instant.now(), 128, "StartError", e.getMessage(), c.pid());
                 records.save(failed);
                 events.stopped(failed);
+                LOG.warn("container start failed; it stays listed as exited (reason StartError) and the kubelet restarts it "
+                        + "as its restart policy says", "container", id, "container_name", c.name(), "pod", c.podId(),
+                        "handler", c.handler(), "error", Log.cause(e));
                 throw e;
             }
             Container running = c.with(Container.State.RUNNING, Instant.now(), null, null, "", "", c.pid());
