@@ -140,7 +140,8 @@ final class ContainerBundles {
                     }
                 }
             } catch (IOException | RuntimeException e) {
-                LOG.warn("cannot clean leftovers", "dir", dir, "error", e.getMessage());
+                LOG.warn("cannot clean the leftovers of removed containers; retried at the next start", "path", dir,
+                        "error", Log.cause(e));
             }
         }
     }
@@ -149,7 +150,8 @@ final class ContainerBundles {
         try {
             FileTrees.delete(p);
         } catch (IOException e) {
-            LOG.warn("cannot delete", "path", p, "error", e.getMessage());
+            LOG.warn("cannot delete a container's files; the next start removes what is left", "path", p,
+                    "error", Log.cause(e));
         }
     }
 }

@@ -116,7 +116,7 @@ final class ContainerCreation {
                     intent.createdAt(), null, null, null, "", "", pid, bundle, logPath, handler.name());
             records.complete(c, image, handler); // the intent becomes the record: listed from now on
             events.created(c);
-            LOG.info("created container", "id", id, "name", name, "pod", pod.id(), "image", imageText, "pid", pid);
+            LOG.info("created container", "container", id, "container_name", name, "pod", pod.id(), "image", imageText, "pid", pid);
             Metrics.podStartPhase("create", handler.name(), started);
             return id;
         } catch (IOException | RuntimeException e) {
@@ -131,10 +131,13 @@ final class ContainerCreation {
                 try {
                     records.delete(id);
                 } catch (RuntimeException x) {
-                    LOG.error("cannot drop the intent of a failed create; undone at the next start", "id", id,
-                            "error", x.getMessage());
+                    LOG.error("cannot drop the intent of a failed create; undone at the next start", "container", id,
+                            "container_name", name, "pod", pod.id(), "error", Log.cause(x));
                 }
             }
+            LOG.warn("container creation failed and was undone; the kubelet retries (check the image, command and mounts)",
+                    "container", id, "container_name", name, "pod", pod.id(), "pod_name", pod.namespace() + "/" + pod.name(),
+                    "image", imageText, "handler", handler.name(), "error", Log.cause(e));
             if (e instanceof HakoException h) {
                 throw h;
             }

@@ -97,8 +97,8 @@ final class ContainerEvents implements PodObserver {
                 hub.publish(new LifecycleEvent(kind, containerId, podId, Instant.now(), p, containersOf(podId)));
             }
         } catch (RuntimeException e) {
-            LOG.warn("cannot publish a container event; subscribers re-list", "kind", kind, "id", containerId,
-                    "pod", podId, "error", e.toString());
+            LOG.warn("cannot publish a container event; subscribers re-list", "kind", kind, "container", containerId,
+                    "pod", podId, "error", Log.cause(e));
         }
     }
 
@@ -125,7 +125,8 @@ final class ContainerEvents implements PodObserver {
         try {
             event.accept(observer);
         } catch (RuntimeException e) {
-            LOG.warn("container observer failed", "error", e.toString());
+            LOG.warn("a container change was not passed on to the container events (a Hako bug); the kubelet's re-list sees it",
+                    "error", Log.cause(e));
         }
     }
 }

@@ -47,7 +47,8 @@ final class ContainerRecovery {
             try {
                 records.byId(id).ifPresent(r -> exits.refresh(ContainerRecords.container(r)));
             } catch (RuntimeException e) {
-                LOG.warn("cannot record container exit", "id", id, "error", e.getMessage());
+                LOG.warn("cannot record container exit; its exit file stays and is read again on the next status", "container", id,
+                        "error", Log.cause(e));
             }
         });
         if (n.running() + n.exited() + n.broken() > 0) {
@@ -100,16 +101,17 @@ final class ContainerRecovery {
                 conmon.forget(r.id());
                 bundles.delete(r.id(), bundle);
                 if (runtime == null) {
-                    LOG.warn("the runtime of an unfinished container create is unknown; its intent stays", "id", r.id(),
+                    LOG.warn("the runtime handler of an unfinished container create is no longer configured; its intent stays until "
+                            + "the handler is configured again", "container", r.id(), "container_name", r.name(), "pod", r.podId(),
                             "handler", handler);
                     continue;
                 }
                 records.delete(r.id());
-                LOG.info("undid a container create cut short by a crash", "id", r.id(), "name", r.name(),
+                LOG.info("undid a container create cut short by a crash", "container", r.id(), "container_name", r.name(),
                         "pod", r.podId(), "monitors_killed", monitors);
             } catch (RuntimeException e) {
-                LOG.error("cannot undo an unfinished container create; retried at the next start", "id", r.id(),
-                        "error", e.getMessage());
+                LOG.error("cannot undo an unfinished container create; retried at the next start", "container", r.id(),
+                        "container_name", r.name(), "pod", r.podId(), "error", Log.cause(e));
             }
         }
     }
@@ -139,15 +141,16 @@ final class ContainerRecovery {
      */
     private void markRecoveryFailed(ContainerRow r, RuntimeException cause) {
         String why = "Hako could not recover this container at start-up: " + cause.getMessage();
-        LOG.warn("cannot recover container; reporting it exited", "id", r.id(), "name", r.name(),
-                "error", cause.getMessage());
+        LOG.warn("cannot recover container; reporting it exited (reason RecoveryFailed), the kubelet replaces it", "container",
+                r.id(), "container_name", r.name(), "pod", r.podId(), "error", Log.cause(cause));
         if (r.state().equals(Container.State.EXITED.name())) {
             return;
         }
         try {
             records.update(ContainerRecords.recoveryFailed(r, why, Instant.now()));
         } catch (RuntimeException e) {
-            LOG.error("cannot record the failed recovery of a container", "id", r.id(), "error", e.getMessage());
+            LOG.error("cannot record the failed recovery of a container; it keeps its recorded state until the next start",
+                    "container", r.id(), "container_name", r.name(), "pod", r.podId(), "error", Log.cause(e));
         }
     }
 }

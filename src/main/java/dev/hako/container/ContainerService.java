@@ -105,13 +105,16 @@ public final class ContainerService implements PodContainers {
                 Container failed = c.with(Container.State.EXITED, null, Instant.now(), 128, "StartError", e.getMessage(), c.pid());
                 records.save(failed);
                 events.stopped(failed);
+                LOG.warn("container start failed; it stays listed as exited (reason StartError) and the kubelet restarts it "
+                        + "as its restart policy says", "container", id, "container_name", c.name(), "pod", c.podId(),
+                        "handler", c.handler(), "error", Log.cause(e));
                 throw e;
             }
             Container running = c.with(Container.State.RUNNING, Instant.now(), null, null, "", "", c.pid());
             records.save(running);
             events.started(running);
             Metrics.podStartPhase("start", c.handler(), started);
-            LOG.info("started container", "id", id, "name", c.name());
+            LOG.info("started container", "container", id, "container_name", c.name());
         }
     }
 
@@ -134,13 +137,13 @@ public final class ContainerService implements PodContainers {
             if (timeoutSeconds > 0) {
                 runtime.kill(id, signal, false);
                 if (exits.await(c, Duration.ofSeconds(timeoutSeconds))) {
-                    LOG.info("stopped container", "id", id, "signal", signal);
+                    LOG.info("stopped container", "container", id, "signal", signal);
                     return;
                 }
             }
             runtime.kill(id, Signals.SIGKILL, true);
             exits.await(c, KILL_WAIT);
-            LOG.info("killed container", "id", id);
+            LOG.info("killed container", "container", id);
         }
     }
 
@@ -159,8 +162,9 @@ public final class ContainerService implements PodContainers {
             if (runtime != null) {
                 runtime.delete(id, true);
             } else {
-                LOG.warn("removing a container whose runtime is unknown: its runtime object stays", "id", id,
-                        "handler", c.handler());
+                LOG.warn("removing a container whose runtime handler is no longer configured: its runtime object stays; delete it "
+                        + "with that runtime (<runtime> delete --force <container>)", "container", id,
+                        "container_name", c.name(), "pod", c.podId(), "handler", c.handler());
             }
             ContainerBundles.unmountRootfs(c.bundle());
             bundles.delete(id, c.bundle());
@@ -168,7 +172,7 @@ public final class ContainerService implements PodContainers {
             records.delete(id);
             events.removed(c);
             locks.forget(id);
-            LOG.info("removed container", "id", id, "name", c.name());
+            LOG.info("removed container", "container", id, "container_name", c.name());
         }
     }
 
@@ -262,7 +266,7 @@ public final class ContainerService implements PodContainers {
             } catch (IOException e) {
                 throw HakoException.internal("writing " + file + ": " + e.getMessage(), e);
             }
-            LOG.info("updated container resources", "id", id);
+            LOG.info("updated container resources", "container", id);
         }
     }
 

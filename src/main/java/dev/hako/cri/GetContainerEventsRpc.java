@@ -57,8 +57,8 @@ final class GetContainerEventsRpc {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            LOG.warn("cannot send container events; the subscriber is dropped", "subscriber", sub.name(),
-                    "error", e.toString());
+            LOG.warn("cannot send container events; the subscriber is dropped and must re-list and subscribe again",
+                    "subscriber", sub.name(), "error", Log.cause(e));
         } finally {
             sub.close();
             LOG.info("events subscriber left", "subscriber", sub.name());

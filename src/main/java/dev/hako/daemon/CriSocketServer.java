@@ -167,7 +167,8 @@ final class CriSocketServer implements AutoCloseable {
             Files.deleteIfExists(socket);
             Files.deleteIfExists(hiddenPath(socket));
         } catch (IOException e) {
-            LOG.warn("cannot remove socket", "socket", socket, "error", e.getMessage());
+            LOG.warn("cannot remove the socket at shutdown; remove it by hand if no daemon uses it", "socket", socket,
+                    "error", Log.cause(e));
         }
     }
 

@@ -156,7 +156,8 @@ public final class Daemon {
             if (s.readiness().ready()) {
                 LOG.info("runtime handler ready", "handler", s.name(), "path", s.path());
             } else {
-                LOG.warn("runtime handler not ready", "handler", s.name(), "path", s.path(),
+                LOG.warn("runtime handler not ready: pods asking for it fail until the cause in message is fixed "
+                        + "and the daemon restarted", "handler", s.name(), "path", s.path(),
                         "reason", s.readiness().reason(), "message", s.readiness().message());
             }
         }

@@ -31,7 +31,7 @@ public final class FatalErrors {
     public static void halt(String where, Error e) {
         try {
             LOG.error("fatal error: the daemon halts for its supervisor to restart it", "where", where,
-                    "error", e.toString(), "exit_code", EXIT_CODE);
+                    "error", Log.cause(e), "exit_code", EXIT_CODE);
             e.printStackTrace();
         } catch (Throwable ignored) {
             // out of memory even for the message: halt anyway

@@ -55,7 +55,7 @@ final class ImageImporter {
             if (out.isEmpty()) {
                 throw HakoException.invalidArgument("path", tar + " holds no image");
             }
-            LOG.info("imported images", "file", tar, "images", out.size());
+            LOG.info("imported images", "path", tar, "images", out.size());
             return out;
         } catch (IOException e) {
             throw HakoException.invalidArgument("path", "cannot import " + tar + ": " + e.getMessage());

@@ -132,7 +132,7 @@ public final class ImageService {
         Optional<Image> existing = find(id).filter(this::complete);
         if (existing.isPresent()) {
             nameImage(existing.get(), ref, resolved.topDigest());
-            LOG.info("image up to date", "image", ref, "id", id);
+            LOG.info("image up to date", "image", ref, "image_id", id);
             return id;
         }
         Set<Digest> claimed = claim(resolved);
@@ -141,7 +141,7 @@ public final class ImageService {
             dev.hako.FaultPoints.reach("pull-before-record");
             commit(ref, pulled);
             Metrics.imagePullBytes(pulled.size());
-            LOG.info("pulled image", "image", ref, "id", id, "bytes", pulled.size(),
+            LOG.info("pulled image", "image", ref, "image_id", id, "bytes", pulled.size(),
                     "ms", (System.nanoTime() - started) / 1_000_000);
             return id;
         } catch (IOException e) {
@@ -282,7 +282,7 @@ public final class ImageService {
             ImageReference ref = ImageReference.parse(text, "image.image");
             if (ref.digest() == null && img.repoTags().size() > 1) {
                 table.removeName(ref.tagged());
-                LOG.info("untagged image", "tag", ref.tagged(), "id", img.id());
+                LOG.info("untagged image", "image", ref.tagged(), "image_id", img.id());
                 return;
             }
         }
@@ -291,7 +291,7 @@ public final class ImageService {
             table.remove(img.id());
             int collected = collectGarbageLocked();
             cachedUsage = null;
-            LOG.info("removed image", "id", img.id(), "names", String.join(",", names(img)), "freed_objects", collected);
+            LOG.info("removed image", "image_id", img.id(), "names", String.join(",", names(img)), "freed_objects", collected);
         } finally {
             gcLock.writeLock().unlock();
         }

@@ -134,7 +134,8 @@ final class LayerFetcher {
             // a body cut off for its size, deadline or a stall fails every read after: say why, not "closed"
             HakoException cut = blob == null ? null : blob.failure();
             if (cut != null) {
-                LOG.warn("layer download cut off", "digest", layer.digest(), "image", ref, "reason", cut.getMessage());
+                LOG.warn("layer download cut off; the pull fails and the kubelet retries it", "digest", layer.digest(), "image", ref,
+                        "reason", cut.getMessage());
                 throw new HakoException(cut.kind(), "downloading layer " + layer.digest() + " of " + ref + ": "
                         + cut.getMessage(), e);
             }

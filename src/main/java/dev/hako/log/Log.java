@@ -69,6 +69,55 @@ public final class Log {
         });
     }
 
+    /**
+     * An exception as an operator reads it, for a line's {@code error} value: its message; for a file-system
+     * error (whose message is only the file's name) the file and the reason; the type's simple name when
+     * the exception is not one of Hako's or an I/O error, or has no message; and the causes the message
+     * leaves out, after ": ".
+     */
+    public static String cause(Throwable t) {
+        StringBuilder b = new StringBuilder();
+        for (int depth = 0; t != null && depth < 4; depth++, t = t.getCause()) {
+            String part = describe(t);
+            if (b.indexOf(part) >= 0) {
+                continue;
+            }
+            if (t instanceof java.nio.file.FileSystemException f && f.getFile() != null && f.getOtherFile() == null
+                    && b.toString().endsWith(f.getFile())) {
+                part = part.substring(f.getFile().length() + 2); // "cannot list /x: /x" then only the reason
+                b.append(": ").append(part);
+                continue;
+            }
+            if (!b.isEmpty()) {
+                b.append(": ");
+            }
+            b.append(part);
+        }
+        return b.toString();
+    }
+
+    private static String describe(Throwable t) {
+        if (t instanceof java.nio.file.FileSystemException f) {
+            String why = f.getReason() != null ? f.getReason() : switch (f) {
+                case java.nio.file.NoSuchFileException x -> "no such file or directory";
+                case java.nio.file.DirectoryNotEmptyException x -> "directory not empty";
+                case java.nio.file.AccessDeniedException x -> "permission denied";
+                case java.nio.file.FileAlreadyExistsException x -> "file exists";
+                case java.nio.file.NotDirectoryException x -> "not a directory";
+                default -> t.getClass().getSimpleName();
+            };
+            String file = f.getFile() == null ? "" : f.getFile() + (f.getOtherFile() == null ? "" : " -> " + f.getOtherFile());
+            return file.isEmpty() ? why : file + ": " + why;
+        }
+        String m = t.getMessage();
+        if (m == null || m.isBlank()) {
+            return t.getClass().getSimpleName();
+        }
+        boolean plain = t instanceof java.io.IOException || t instanceof java.io.UncheckedIOException
+                || t.getClass().getName().startsWith("dev.hako.");
+        return plain ? m : t.getClass().getSimpleName() + ": " + m;
+    }
+
     public static boolean enabled(Level l) {
         return l.ordinal() <= threshold.ordinal();
     }

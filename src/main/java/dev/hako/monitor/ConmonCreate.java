@@ -108,7 +108,7 @@ final class ConmonCreate {
         try {
             r.runtime().delete(r.id(), true);
         } catch (RuntimeException e) {
-            LOG.debug("delete after a failed create failed", "id", r.id(), "error", e.getMessage());
+            LOG.debug("delete after a failed create failed", "container", r.id(), "error", e.getMessage());
         }
         links.forget(r.id());
     }

@@ -76,7 +76,7 @@ final class ContainerLinks {
                 }
             }
         } catch (IOException e) {
-            LOG.debug("cannot clean attach links", "dir", attachDir, "container", id, "error", e.getMessage());
+            LOG.debug("cannot clean attach links", "path", attachDir, "container", id, "error", e.getMessage());
         }
     }
 }

@@ -147,7 +147,8 @@ final class ExecSyncRun {
                     int n = sandbox.killTreeInSandbox(id, inner, 9);
                     LOG.debug("killed a timed-out exec in its sandbox", "container", id, "pid", inner, "processes", n);
                 } catch (HakoException e) {
-                    LOG.warn("cannot kill a timed-out exec in its sandbox", "container", id, "error", e.getMessage());
+                    LOG.warn("cannot kill a timed-out exec in its sandbox; the command may keep running there", "container", id,
+                            "error", Log.cause(e));
                 }
             }
         }

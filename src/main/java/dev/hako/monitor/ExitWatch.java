@@ -87,7 +87,8 @@ final class ExitWatch implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            LOG.warn("cannot rescan exit files", "dir", exitDir, "error", e.getMessage());
+            LOG.warn("cannot rescan exit files; exits are still read when a container's status is asked", "path", exitDir,
+                    "error", Log.cause(e));
         }
     }
 
@@ -95,7 +96,8 @@ final class ExitWatch implements AutoCloseable {
         try {
             onExit.accept(id);
         } catch (RuntimeException e) {
-            LOG.warn("exit listener failed", "id", id, "error", e.toString());
+            LOG.warn("a container exit was not recorded (a Hako bug); its exit file stays and is read again", "container", id,
+                    "error", Log.cause(e));
         }
     }
 

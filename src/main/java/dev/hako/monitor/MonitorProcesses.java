@@ -36,7 +36,8 @@ public final class MonitorProcesses {
                 }
             }
         } catch (IOException e) {
-            LOG.warn("cannot scan processes", "error", e.getMessage());
+            LOG.warn("cannot scan /proc for a container's conmon; a leftover one is not killed", "path", wanted,
+                    "error", Log.cause(e));
         }
         return out;
     }

@@ -61,7 +61,8 @@ final class CniCache {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException | RuntimeException e) {
-            LOG.warn("unreadable CNI cache; DEL runs with the current configuration", "file", file, "error", e.toString());
+            LOG.warn("unreadable CNI cache; DEL runs with the current configuration", "pod", podId, "path", file,
+                    "error", Log.cause(e));
             return Optional.empty();
         }
     }

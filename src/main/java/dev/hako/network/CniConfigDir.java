@@ -136,6 +136,7 @@ final class CniConfigDir {
                 return p;
             }
         }
-        throw HakoException.failedPrecondition("CNI plugin " + type + " not found in " + settings.cniBinDirs());
+        throw HakoException.failedPrecondition("CNI plugin " + type + " not found in " + settings.cniBinDirs()
+                + ": install it there or fix the plugin type in the CNI configuration in " + settings.cniConfDir());
     }
 }

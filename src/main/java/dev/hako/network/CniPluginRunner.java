@@ -48,7 +48,8 @@ final class CniPluginRunner {
                 FileTrees.delete(p);
             }
         } catch (IOException e) {
-            LOG.warn("cannot remove leftover CNI plugin files", "dir", scratchParent, "error", e.getMessage());
+            LOG.warn("cannot remove leftover CNI plugin files; harmless, they may be deleted by hand", "path", scratchParent,
+                    "error", Log.cause(e));
         }
     }
 

@@ -55,7 +55,8 @@ public record HostCgroups(String mode, Set<String> controllers, boolean swapAcco
             if (omitted.isEmpty()) {
                 LOG.info("cgroup controllers", "mode", fresh.mode, "controllers", String.join(",", fresh.sorted()));
             } else {
-                omitted.forEach((field, why) -> LOG.warn("container resources leave out a field this host cannot enforce",
+                omitted.forEach((field, why) -> LOG.warn(
+                        "container resources leave out a field this host cannot enforce; containers run without it",
                         "field", field, "reason", why));
             }
             current = fresh;

@@ -98,7 +98,8 @@ final class InfraContainer {
             sleep(20);
         }
         if (!exited(podId, podDir)) {
-            LOG.warn("infra container did not exit after SIGKILL", "pod", podId);
+            LOG.warn("infra container did not exit after SIGKILL; the pod stops anyway: look for its processes stuck in the kernel (state D)",
+                    "pod", podId);
         }
     }
 
@@ -119,8 +120,8 @@ final class InfraContainer {
         if (runtime != null) {
             runtime.delete(podId, true);
         } else {
-            LOG.warn("the handler of an unfinished pod sandbox is gone; its infra container is not deleted",
-                    "pod", podId);
+            LOG.warn("the handler of an unfinished pod sandbox is no longer configured; its infra container is not deleted: "
+                    + "delete it with that runtime (<runtime> delete --force <pod>)", "pod", podId);
         }
         conmon.forget(podId);
         LOG.debug("infra container abandoned", "pod", podId, "monitors_killed", monitors);
@@ -171,7 +172,8 @@ final class InfraContainer {
         try {
             FileTrees.delete(podDir.resolve(DIR));
         } catch (IOException e) {
-            LOG.warn("cannot delete the infra bundle", "dir", podDir.resolve(DIR), "error", e.getMessage());
+            LOG.warn("cannot delete the infra bundle; the pod directory's cleanup retries", "pod", podDir.getFileName(),
+                    "path", podDir.resolve(DIR), "error", Log.cause(e));
         }
     }
 

@@ -137,7 +137,8 @@ final class PodBuilder {
         } catch (IOException | RuntimeException | Error e) {
             undo(e, id, config, dir, handler, started);
             dropIntent(id);
-            LOG.warn("pod sandbox creation failed", "id", id, "pod", plan.describe(), "error", e.getMessage());
+            LOG.warn("pod sandbox creation failed and was undone; the kubelet retries", "pod", id, "pod_name", plan.describe(),
+                    "handler", handler, "error", Log.cause(e));
             if (e instanceof HakoException h) {
                 throw h;
             }
@@ -203,8 +204,8 @@ final class PodBuilder {
                 infra.remove(id, dir, runtimes.runtime(handler));
             } catch (RuntimeException cleanup) {
                 failure.addSuppressed(cleanup);
-                LOG.error("removing the infra container of a failed pod sandbox failed", "id", id,
-                        "error", cleanup.getMessage());
+                LOG.error("removing the infra container of a failed pod sandbox failed; it may be left: delete it with the runtime "
+                        + "(<runtime> delete --force <pod>)", "pod", id, "handler", handler, "error", Log.cause(cleanup));
             }
         }
         if (started.cniAdding) {
@@ -212,16 +213,16 @@ final class PodBuilder {
                 network.undoAttach(id, config, dir);
             } catch (RuntimeException cleanup) {
                 failure.addSuppressed(cleanup);
-                LOG.error("CNI DEL after a failed pod sandbox creation failed", "id", id,
-                        "error", cleanup.getMessage());
+                LOG.error("CNI DEL after a failed pod sandbox creation failed; retried at the next start (check the CNI plugins)",
+                        "pod", id, "error", Log.cause(cleanup));
             }
         }
         try {
             PodMounts.releaseAndDelete(dir);
         } catch (IOException | RuntimeException cleanup) {
             failure.addSuppressed(cleanup);
-            LOG.error("cleaning up a failed pod sandbox left things behind", "id", id, "dir", dir,
-                    "error", cleanup.getMessage());
+            LOG.error("cleaning up a failed pod sandbox left things behind; retried at the next start", "pod", id, "path", dir,
+                    "error", Log.cause(cleanup));
         }
     }
 
@@ -230,8 +231,8 @@ final class PodBuilder {
         try {
             table.delete(id);
         } catch (RuntimeException e) {
-            LOG.error("cannot drop the intent of a failed pod sandbox creation; undone at the next start", "id", id,
-                    "error", e.getMessage());
+            LOG.error("cannot drop the intent of a failed pod sandbox creation; undone at the next start", "pod", id,
+                    "error", Log.cause(e));
         }
     }
 

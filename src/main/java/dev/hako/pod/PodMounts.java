@@ -39,7 +39,7 @@ final class PodMounts {
                     if (x.errno() == Errno.EBUSY) {
                         // something still holds it (a file open on the shm tmpfs): detach it now, it goes when released
                         MountCalls.umount(e.mountPoint(), MountCalls.UMOUNT_NOFOLLOW | MountCalls.MNT_DETACH);
-                        LOG.warn("mount was busy and is detached lazily", "path", e.mountPoint());
+                        LOG.warn("mount was busy and is detached lazily; it goes when the last process using it closes it", "path", e.mountPoint());
                     } else if (x.errno() != Errno.EINVAL && x.errno() != Errno.ENOENT) {
                         throw x;
                     }

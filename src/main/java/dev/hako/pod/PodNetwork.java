@@ -44,7 +44,7 @@ final class PodNetwork {
         long t0 = System.nanoTime();
         List<String> ips = cni.add(attachment(id, config, netns)).ips();
         FaultPoints.reach("pod-cni-added");
-        LOG.debug("pod network attached", "id", id, "ips", ips, "cni_ms", (System.nanoTime() - t0) / 1_000_000);
+        LOG.debug("pod network attached", "pod", id, "ips", ips, "cni_ms", (System.nanoTime() - t0) / 1_000_000);
         return ips;
     }
 
@@ -74,8 +74,8 @@ final class PodNetwork {
             cni.del(attachment(pod.id(), pod.config(), netns));
             return true;
         } catch (RuntimeException e) {
-            LOG.error("CNI DEL failed; retried on remove and at restart", "id", pod.id(),
-                    "pod", pod.namespace() + "/" + pod.name(), "error", e.getMessage());
+            LOG.error("CNI DEL failed, the pod's IP stays allocated; retried on remove and at restart (check the CNI plugins)",
+                    "pod", pod.id(), "pod_name", pod.namespace() + "/" + pod.name(), "error", Log.cause(e));
             return false;
         }
     }
@@ -94,10 +94,10 @@ final class PodNetwork {
             }
             try {
                 cni.del(new Cni.Attachment(podId, "", "", "", "", List.of(), Map.of()));
-                LOG.info("released the network of a removed pod sandbox", "id", podId);
+                LOG.info("released the network of a removed pod sandbox", "pod", podId);
             } catch (RuntimeException e) {
-                LOG.error("CNI DEL for a removed pod sandbox failed; retried at the next start", "id", podId,
-                        "error", e.getMessage());
+                LOG.error("CNI DEL for a removed pod sandbox failed; retried at the next start (check the CNI plugins)",
+                        "pod", podId, "error", Log.cause(e));
             }
         }
     }

@@ -88,8 +88,8 @@ final class PodRecovery {
                     continue;
                 }
                 if (infraGone && pod.state() == Pod.State.READY) {
-                    LOG.warn("pod sandbox is not ready: its infra container has exited", "id", pod.id(),
-                            "pod", pod.namespace() + "/" + pod.name());
+                    LOG.warn("pod sandbox is not ready: its infra container has exited; the kubelet stops and recreates the pod",
+                            "pod", pod.id(), "pod_name", pod.namespace() + "/" + pod.name());
                 }
                 network.detach(pod); // a DEL that failed before, or a READY pod whose pins are gone
                 notReady++;
@@ -98,11 +98,12 @@ final class PodRecovery {
                 }
                 if (outcome == Outcome.BECOMES_NOT_READY) {
                     table.updateState(pod.id(), Pod.State.NOTREADY.name());
-                    LOG.warn("pod sandbox is not ready: its namespace pins are gone", "id", pod.id(),
-                            "pod", pod.namespace() + "/" + pod.name(), "missing", missing.toString());
+                    LOG.warn("pod sandbox is not ready: its namespace pins are gone (a reboot?); the kubelet recreates the pod",
+                            "pod", pod.id(), "pod_name", pod.namespace() + "/" + pod.name(), "missing", missing.toString());
                 }
             } catch (IOException | RuntimeException e) {
-                LOG.error("cannot recover pod sandbox", "id", row.id(), "error", e.getMessage());
+                LOG.error("cannot recover pod sandbox; it keeps its recorded state and is retried at the next start", "pod", row.id(),
+                        "pod_name", row.namespace() + "/" + row.name(), "error", Log.cause(e));
             } finally {
                 lock.unlock();
             }
@@ -118,10 +119,10 @@ final class PodRecovery {
                 try {
                     PodMounts.releaseAndDelete(dir);
                     leftovers++;
-                    LOG.info("deleted the leftover directory of a removed pod sandbox", "dir", dir);
+                    LOG.info("deleted the leftover directory of a removed pod sandbox", "path", dir);
                 } catch (IOException e) {
-                    LOG.error("cannot delete the leftover directory of a removed pod sandbox", "dir", dir,
-                            "error", e.getMessage());
+                    LOG.error("cannot delete the leftover directory of a removed pod sandbox; retried at the next start",
+                            "pod", dir.getFileName(), "path", dir, "error", Log.cause(e));
                 }
             }
         } catch (IOException e) {
@@ -177,11 +178,11 @@ final class PodRecovery {
                 PodMounts.releaseAndDelete(dir);
                 table.delete(row.id());
                 undone++;
-                LOG.info("undid a pod sandbox creation cut short by a crash", "id", row.id(),
-                        "pod", row.namespace() + "/" + row.name());
+                LOG.info("undid a pod sandbox creation cut short by a crash", "pod", row.id(),
+                        "pod_name", row.namespace() + "/" + row.name());
             } catch (IOException | RuntimeException e) {
-                LOG.error("cannot undo an unfinished pod sandbox creation; retried at the next start", "id", row.id(),
-                        "error", e.getMessage());
+                LOG.error("cannot undo an unfinished pod sandbox creation; retried at the next start", "pod", row.id(),
+                        "pod_name", row.namespace() + "/" + row.name(), "error", Log.cause(e));
             }
         }
         return undone;

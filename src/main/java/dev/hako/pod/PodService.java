@@ -88,7 +88,8 @@ public final class PodService {
         try {
             change.accept(observer);
         } catch (RuntimeException e) {
-            LOG.warn("pod observer failed", "error", e.toString());
+            LOG.warn("a pod change was not passed on to the container events (a Hako bug); the kubelet's re-list sees it",
+                    "error", Log.cause(e));
         }
     }
 
@@ -122,7 +123,7 @@ public final class PodService {
             long start = System.nanoTime();
             Pod pod = builder.create(id, config, plan, handler);
             Metrics.podStartPhase("sandbox", handler, start);
-            LOG.info("pod sandbox ready", "id", id, "pod", plan.describe(), "uid", plan.uid(),
+            LOG.info("pod sandbox ready", "pod", id, "pod_name", plan.describe(), "uid", plan.uid(),
                     "attempt", Integer.toUnsignedString(plan.attempt()), "handler", handler,
                     "netns", pod.context().netns() == null ? "host" : "pod",
                     "ipcns", pod.context().ipcns() == null ? "host" : "pod",
@@ -172,7 +173,7 @@ public final class PodService {
     public void remove(String id, PodContainers containers) {
         Optional<String> resolved = records.resolve(id);
         if (resolved.isEmpty()) {
-            LOG.debug("pod sandbox to remove does not exist", "id", id);
+            LOG.debug("pod sandbox to remove does not exist", "pod", id);
             return;
         }
         ReentrantLock lock = locks.forPod(resolved.get());
@@ -208,7 +209,7 @@ public final class PodService {
             PodSandboxConfig.Builder updated = pod.config().toBuilder();
             updated.getLinuxBuilder().setOverhead(overhead).setResources(resources);
             table.updateConfig(pod.id(), updated.build().toByteArray());
-            LOG.info("pod sandbox resources updated", "id", pod.id());
+            LOG.info("pod sandbox resources updated", "pod", pod.id());
         } finally {
             lock.unlock();
         }

@@ -43,9 +43,9 @@ final class PodTeardown {
         boolean storedReady = table.byId(pod.id()).map(r -> r.state().equals(Pod.State.READY.name())).orElse(false);
         if (storedReady) {
             table.updateState(pod.id(), Pod.State.NOTREADY.name());
-            LOG.info("pod sandbox stopped", "id", pod.id(), "pod", pod.namespace() + "/" + pod.name());
+            LOG.info("pod sandbox stopped", "pod", pod.id(), "pod_name", pod.namespace() + "/" + pod.name());
         } else {
-            LOG.debug("pod sandbox already stopped", "id", pod.id());
+            LOG.debug("pod sandbox already stopped", "pod", pod.id());
         }
     }
 
@@ -72,6 +72,6 @@ final class PodTeardown {
                     + e.getMessage(), e);
         }
         table.delete(pod.id());
-        LOG.info("pod sandbox removed", "id", pod.id(), "pod", pod.namespace() + "/" + pod.name());
+        LOG.info("pod sandbox removed", "pod", pod.id(), "pod_name", pod.namespace() + "/" + pod.name());
     }
 }

@@ -155,7 +155,8 @@ final class RootfsUsers {
                 visitor.line(line.toString(StandardCharsets.UTF_8)); // a last line without a newline
             }
             if (cut) {
-                LOG.warn("image file is larger than the part Hako reads; entries after it are ignored", "path", path,
+                LOG.warn("image file is larger than the part Hako reads; users and groups after it are not found: use numeric ids",
+                        "path", path,
                         "rootfs", rootfs, "bytes_read", MAX_FILE_BYTES);
             }
         } catch (IOException e) {

@@ -158,7 +158,7 @@ public final class StatsService implements AutoCloseable {
             try {
                 tick();
             } catch (RuntimeException e) {
-                LOG.warn("stats sampling failed", "error", e.toString());
+                LOG.warn("stats sampling failed; stats keep the last sample until the next one", "error", Log.cause(e));
             }
             try {
                 Thread.sleep(interval);
@@ -336,7 +336,7 @@ public final class StatsService implements AutoCloseable {
                 // should not wait for; the next round brings them
                 cg = readCgroupFiles(c);
             } catch (RuntimeException e) {
-                LOG.debug("cannot sample a new container", "id", c.id(), "error", e.toString());
+                LOG.debug("cannot sample a new container", "container", c.id(), "error", e.toString());
             }
         }
         DiskUsage disk = disks.get(c.id());
@@ -434,7 +434,8 @@ public final class StatsService implements AutoCloseable {
                 return CgroupPaths.resolve(cgroupRoot, path);
             }
         } catch (RuntimeException e) {
-            LOG.warn("cannot read the container's cgroups path", "id", c.id(), "error", e.toString());
+            LOG.warn("cannot read the container's cgroups path from its OCI spec; it has no stats", "container", c.id(),
+                    "container_name", c.name(), "pod", c.podId(), "error", Log.cause(e));
         }
         return null;
     }
@@ -489,7 +490,7 @@ public final class StatsService implements AutoCloseable {
         } catch (NoSuchFileException e) {
             return new DiskUsage(0, 0, epochNanos());
         } catch (IOException e) {
-            LOG.debug("cannot walk writable layer", "dir", dir, "error", e.toString());
+            LOG.debug("cannot walk writable layer", "path", dir, "error", e.toString());
         }
         return new DiskUsage(totals[0], totals[1], epochNanos());
     }

@@ -183,7 +183,8 @@ public final class MetadataStore implements AutoCloseable {
         try {
             db.close();
         } catch (SQLException e) {
-            LOG.warn("closing metadata database failed", "db", file, "error", e.getMessage());
+            LOG.warn("closing the metadata database failed; SQLite recovers it at the next start", "path", file,
+                    "error", Log.cause(e));
         } finally {
             lock.unlock();
         }

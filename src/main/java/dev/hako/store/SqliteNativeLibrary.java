@@ -61,14 +61,14 @@ final class SqliteNativeLibrary {
                             StandardOpenOption.WRITE, StandardOpenOption.SYNC);
                     Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("r-x------"));
                     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                    LOG.info("extracted the SQLite native library", "file", file);
+                    LOG.info("extracted the SQLite native library", "path", file);
                 }
             }
             System.setProperty("org.sqlite.lib.path", dir.toString());
             System.setProperty("org.sqlite.lib.name", cached);
         } catch (IOException | RuntimeException e) {
-            LOG.warn("cannot cache the SQLite native library; sqlite-jdbc extracts its own", "dir", dir,
-                    "error", e.getMessage());
+            LOG.warn("cannot cache the SQLite native library; sqlite-jdbc extracts its own", "path", dir,
+                    "error", Log.cause(e));
         }
     }
 

@@ -111,7 +111,7 @@ public final class StreamServer implements AutoCloseable {
         try {
             serve(first);
         } catch (RuntimeException e) {
-            LOG.warn("cannot start serving streams", "error", e.getMessage());
+            LOG.warn("cannot start serving streams; exec, attach and port-forward fail until the daemon is restarted", "error", Log.cause(e));
             closeQuietly(first);
         }
     }

@@ -108,7 +108,8 @@ public final class ContentStore {
         try {
             Files.deleteIfExists(path(d));
         } catch (IOException e) {
-            LOG.warn("cannot delete blob", "digest", d, "error", e.getMessage());
+            LOG.warn("cannot delete a blob; the next garbage collection (image removal or start) retries", "digest", d,
+                    "path", path(d), "error", Log.cause(e));
         }
     }
 
@@ -142,7 +143,8 @@ public final class ContentStore {
                 removed++;
             }
         } catch (IOException e) {
-            LOG.warn("cannot clean ingest directory", "dir", ingest, "error", e.getMessage());
+            LOG.warn("cannot clean the directory of partial downloads; retried at the next start", "path", ingest,
+                    "error", Log.cause(e));
         }
         return removed;
     }
@@ -163,7 +165,7 @@ public final class ContentStore {
         try {
             dev.hako.sys.FileTrees.delete(p);
         } catch (IOException e) {
-            LOG.warn("cannot delete scratch", "path", p, "error", e.getMessage());
+            LOG.warn("cannot delete a partial download; removed at the next start", "path", p, "error", Log.cause(e));
         }
     }
 
@@ -259,7 +261,7 @@ public final class ContentStore {
                     done = true;
                 }
             } catch (IOException e) {
-                LOG.warn("cannot remove ingest file", "file", tmp, "error", e.getMessage());
+                LOG.warn("cannot remove a partial download; removed at the next start", "path", tmp, "error", Log.cause(e));
             }
         }
     }
