@@ -90,6 +90,10 @@ final class ConmonCreate {
                 String m = msg.get("message") instanceof String s ? RuntimeMessages.clean(s) : "";
                 cleanupFailed(r);
                 Metrics.processFailure("runtime", r.handler().name(), "create");
+                if (RuntimeMessages.cannotExec(m)) { // the image's fault, not the node's
+                    throw new HakoException(HakoException.Kind.FAILED_PRECONDITION, "container " + r.id()
+                            + ": its command cannot be run from the image (check command/args and the image): " + m);
+                }
                 throw new HakoException(HakoException.Kind.INTERNAL, "cannot create container " + r.id() + ": "
                         + (m.isEmpty() ? "the runtime failed without a message" : m));
             }

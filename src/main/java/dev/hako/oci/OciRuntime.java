@@ -304,6 +304,9 @@ public final class OciRuntime {
         if (lower.contains("not running") || lower.contains("cannot start") || lower.contains("is not in created state")) {
             return HakoException.failedPrecondition(text);
         }
+        if (RuntimeMessages.cannotExec(msg)) { // the image's fault, not the node's
+            return HakoException.failedPrecondition(text + " (check the container's command/args and its image)");
+        }
         return new HakoException(HakoException.Kind.INTERNAL, text);
     }
 

@@ -16,6 +16,22 @@ public final class RuntimeMessages {
     /** Up to the msg value, which {@link #value} scans by hand: a regex over it recurses once per character. */
     private static final Pattern LOGRUS = Pattern.compile("^time=\"[^\"]*\"\\s+level=(\\w+)\\s+msg=");
 
+    /** runc/runsc ({@code exec: "x": …}) and crun ({@code executable file `x` not found}) wording for a process they cannot exec. */
+    private static final Pattern CANNOT_EXEC = Pattern.compile(
+            "exec: \"[^\"]*\": (stat [^:]*: )?(no such file or directory|executable file not found in \\$PATH"
+                    + "|permission denied|exec format error|is a directory)"
+                    + "|executable file `[^`]*` not found|open executable: ",
+            Pattern.CASE_INSENSITIVE);
+
+    /**
+     * Whether a runtime's message says the container's command cannot be executed (missing from the image, not
+     * executable, for another architecture): the workload's fault, so the caller gets FAILED_PRECONDITION, not a
+     * status that blames the node.
+     */
+    public static boolean cannotExec(String message) {
+        return message != null && CANNOT_EXEC.matcher(message).find();
+    }
+
     /** The error text in {@code stderr}; never null, possibly empty. */
     public static String clean(String stderr) {
         if (stderr == null) {

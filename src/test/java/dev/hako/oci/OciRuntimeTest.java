@@ -122,6 +122,11 @@ class OciRuntimeTest {
                     .satisfies(e -> assertThat(e.kind()).isEqualTo(HakoException.Kind.FAILED_PRECONDITION))
                     .hasMessage("rt start c1: " + msg);
         }
+        // a command the image cannot run is the workload's fault
+        assertThat(OciRuntime.failure("rt", "start", "c1", 1, "time=\"x\" level=error msg=\"exec: \\\"/app\\\": "
+                + "stat /app: no such file or directory\"\n"))
+                .satisfies(e -> assertThat(e.kind()).isEqualTo(HakoException.Kind.FAILED_PRECONDITION))
+                .hasMessageContaining("/app").hasMessageEndingWith("(check the container's command/args and its image)");
         assertThat(OciRuntime.failure("rt", "state", "c1", 1, "time=\"x\" level=error msg=\"permission denied\"\n"))
                 .satisfies(e -> assertThat(e.kind()).isEqualTo(HakoException.Kind.INTERNAL))
                 .hasMessage("rt state c1: permission denied");

@@ -1,6 +1,8 @@
 package dev.hako.oci;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -30,5 +32,17 @@ class RuntimeMessagesTest {
         assertThat(RuntimeMessages.clean("  crun: error opening file `/run/crun/x/status`: No such file\n"))
                 .isEqualTo("crun: error opening file `/run/crun/x/status`: No such file");
         assertThat(RuntimeMessages.clean(null)).isEmpty();
+    }
+
+    @Test
+    void commandsTheRuntimesCannotExecAreTold() {
+        assertTrue(RuntimeMessages.cannotExec("runc create failed: unable to start container process: exec: "
+                + "\"/bin/does-not-exist\": stat /bin/does-not-exist: no such file or directory"));
+        assertTrue(RuntimeMessages.cannotExec("exec: \"app\": executable file not found in $PATH"));
+        assertTrue(RuntimeMessages.cannotExec("unable to start container process: exec: \"/etc/passwd\": permission denied"));
+        assertTrue(RuntimeMessages.cannotExec("executable file `nope` not found in $PATH: No such file or directory"));
+        assertFalse(RuntimeMessages.cannotExec("error mounting \"/x\" to rootfs at \"/y\": no such file or directory"));
+        assertFalse(RuntimeMessages.cannotExec("cgroup: cannot set memory limit: device or resource busy"));
+        assertFalse(RuntimeMessages.cannotExec(null));
     }
 }
