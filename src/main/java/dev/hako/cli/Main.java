@@ -55,6 +55,7 @@ public final class Main {
               stopp POD...      stop pods (their containers, then the sandbox and network)
               rmp [-f] POD...   remove pods (-f: stop ready ones first; -a: all pods)
               inspectp POD...   status of pods with verbose info, as JSON (-o yaml for YAML)
+              trace POD         where the pod's start-up time went: each CRI call and its phases (-o json)
               ps [-a] [-q] [-o FORMAT]  list running containers (all with -a)
               stop [-t SECONDS] ID...   stop containers: SIGTERM (or the image's stop signal), then SIGKILL
                           after the timeout (default 10; -a: all running containers)
@@ -194,6 +195,8 @@ public final class Main {
                     yield withClientStatus(a, err, c -> PodCommands.inspect(c, ids, format, out, err));
                 }
                 // events, stats and trace are to come here, each with its own command class
+                case "trace" -> { Args a = Args.parse(rest, inspecting); String pod = a.exactly(1, "one pod (ID, prefix or name)").getFirst();
+                    Output f = Output.of(a, Output.TABLE, Output.TABLE, Output.JSON); yield withClientStatus(a, err, c -> TraceCommand.trace(c, pod, f, out, err)); }
                 case "completion" -> {
                     if (rest.size() != 1 || !rest.getFirst().equals("bash")) {
                         throw new Args.UsageException("usage: hako completion bash");
