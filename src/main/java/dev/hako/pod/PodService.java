@@ -120,9 +120,9 @@ public final class PodService {
             }
         }, candidate -> table.byId(candidate).isPresent());
         try {
-            Trace.pod(id, ""); // the call's phases become the pod's start-up timings
             long start = System.nanoTime();
             Pod pod = builder.create(id, config, plan, handler);
+            Trace.pod(id, ""); // the call's phases become the pod's start-up timings (a failed create has no pod)
             Metrics.podStartPhase("sandbox", handler, start);
             LOG.info("pod sandbox ready", "id", id, "pod", plan.describe(), "uid", plan.uid(),
                     "attempt", Integer.toUnsignedString(plan.attempt()), "handler", handler,
