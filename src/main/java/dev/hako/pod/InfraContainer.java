@@ -1,6 +1,5 @@
 package dev.hako.pod;
 
-import dev.hako.trace.Trace;
 import dev.hako.config.CgroupDriver;
 import dev.hako.config.HandlerConfig;
 import dev.hako.error.HakoException;
@@ -9,6 +8,7 @@ import dev.hako.log.Log;
 import dev.hako.monitor.Conmon;
 import dev.hako.monitor.ContainerRuntime;
 import dev.hako.spec.InfraSpec;
+import dev.hako.trace.Trace;
 import dev.hako.oci.OciRuntime;
 import dev.hako.spec.PodContext;
 import dev.hako.sys.FileTrees;
