@@ -34,7 +34,8 @@ final class ExportFailures implements SpanExporter {
                     Throwable why = result.getFailureThrowable();
                     LOG.warn("cannot export trace spans; they are dropped", "endpoint", url,
                             "spans_dropped", unlogged,
-                            "error", why == null ? "the collector refused them" : String.valueOf(why.getMessage()));
+                            "error", why == null ? "the collector refused them"
+                                    : why.getMessage() == null ? why.toString() : why.getMessage());
                 }
             }
         });
