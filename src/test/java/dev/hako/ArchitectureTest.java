@@ -38,7 +38,7 @@ class ArchitectureTest {
             new Layer("CRI messages", true, "cri.v1"),
             new Layer("mechanisms", false, "oci", "monitor", "network", "snapshot", "image.registry",
                     "image.content", "store", "stream"),
-            new Layer("vocabulary", true, "image.spec", "config", "error", "json", "log", "metrics",
+            new Layer("vocabulary", true, "image.spec", "config", "error", "json", "log", "metrics", "trace",
                     ""),
             new Layer("Linux calls", true, "sys"));
 

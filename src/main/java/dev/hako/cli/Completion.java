@@ -36,6 +36,7 @@ final class Completion {
         m.put("stopp", new Command(CLIENT, Operand.POD));
         m.put("rmp", new Command(CLIENT + " --force -f --all -a", Operand.POD));
         m.put("inspectp", new Command(CLIENT + " --output -o", Operand.POD));
+        m.put("trace", new Command(CLIENT + " --output -o", Operand.POD));
         m.put("ps", new Command(CLIENT + " --all -a --output -o --quiet -q --pod -p --state -s --name --label --image",
                 Operand.NONE));
         m.put("stop", new Command(CLIENT + " --timeout -t --all -a", Operand.CONTAINER));

@@ -55,6 +55,7 @@ public final class Main {
               stopp POD...      stop pods (their containers, then the sandbox and network)
               rmp [-f] POD...   remove pods (-f: stop ready ones first; -a: all pods)
               inspectp POD...   status of pods with verbose info, as JSON (-o yaml for YAML)
+              trace POD         where the pod's start-up time went: each CRI call and its phases (-o json)
               ps [-a] [-q] [-o FORMAT]  list running containers (all with -a)
                           --pod POD           of one pod (ID, unique prefix or name)
                           --state STATE       created, running, exited or unknown (implies -a)
@@ -239,7 +240,12 @@ public final class Main {
                         }
                     });
                 }
-                // events, stats and trace are to come here, each with its own command class
+                case "trace" -> {
+                    Args a = Args.parse(rest, inspecting);
+                    String pod = a.exactly(1, "one pod (ID, prefix or name)").getFirst();
+                    Output format = Output.of(a, Output.TABLE, Output.TABLE, Output.JSON);
+                    yield withClientStatus(a, err, c -> TraceCommand.trace(c, pod, format, out, err));
+                }
                 case "completion" -> {
                     if (rest.size() != 1 || !rest.getFirst().equals("bash")) {
                         throw new Args.UsageException("usage: hako completion bash");

@@ -90,8 +90,9 @@ public final class ConfigLoader {
         NetworkSettings network = network(top.section("network"));
         StreamSettings stream = stream(top.section("stream"));
         MetricsSettings metrics = metrics(top.section("metrics"));
+        TracingSettings tracing = tracing(top.section("tracing"));
         top.rejectUnknown();
-        return new HakoConfig(socket, root, state, logLevel, runtime, image, network, stream, metrics);
+        return new HakoConfig(socket, root, state, logLevel, runtime, image, network, stream, metrics, tracing);
     }
 
     private static Level logLevel(TomlSection top) throws ConfigException {
@@ -392,6 +393,29 @@ public final class ConfigLoader {
         }
         s.rejectUnknown();
         return new MetricsSettings(address);
+    }
+
+    /** {@code endpoint} must be an http(s) URL with a host: a typo must not silently turn tracing into a no-op. */
+    private static TracingSettings tracing(TomlSection s) throws ConfigException {
+        String endpoint = s.string("endpoint", "");
+        if (!endpoint.isEmpty()) {
+            URI uri;
+            try {
+                uri = new URI(endpoint);
+            } catch (URISyntaxException e) {
+                uri = null;
+            }
+            if (uri == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
+                    || uri.getQuery() != null || uri.getFragment() != null) {
+                throw s.error("endpoint", "\"" + endpoint + "\" is not an OTLP/HTTP base URL (e.g. http://127.0.0.1:4318)");
+            }
+        }
+        long rate = s.integer("sampling_rate_per_million", TracingSettings.ALL);
+        if (rate < 0 || rate > TracingSettings.ALL) {
+            throw s.error("sampling_rate_per_million", rate + " is outside 0..1000000");
+        }
+        s.rejectUnknown();
+        return new TracingSettings(endpoint, rate);
     }
 
     private static Path absolutePath(TomlSection s, String key, String def) throws ConfigException {

@@ -36,6 +36,10 @@ public final class ConfigTree {
         stream.put("max_pending_connections", c.stream().maxPendingConnections());
         top.put("stream", stream);
         top.put("metrics", Map.of("address", c.metrics().address()));
+        Map<String, Object> tracing = new LinkedHashMap<>();
+        tracing.put("endpoint", c.tracing().endpoint());
+        tracing.put("sampling_rate_per_million", c.tracing().samplingRatePerMillion());
+        top.put("tracing", tracing);
         return top;
     }
 

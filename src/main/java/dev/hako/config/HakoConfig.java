@@ -20,7 +20,8 @@ public record HakoConfig(
         ImageSettings image,
         NetworkSettings network,
         StreamSettings stream,
-        MetricsSettings metrics) {
+        MetricsSettings metrics,
+        TracingSettings tracing) {
 
     public static final Path DEFAULT_FILE = Path.of("/etc/hako/hako.toml");
 
@@ -30,6 +31,6 @@ public record HakoConfig(
     }
 
     public HakoConfig withLogLevel(Level level) {
-        return new HakoConfig(socket, root, state, level, runtime, image, network, stream, metrics);
+        return new HakoConfig(socket, root, state, level, runtime, image, network, stream, metrics, tracing);
     }
 }

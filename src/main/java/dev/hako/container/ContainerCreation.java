@@ -6,6 +6,7 @@ import dev.hako.config.HandlerConfig;
 import dev.hako.cri.v1.ContainerConfig;
 import dev.hako.error.HakoException;
 import dev.hako.metrics.Metrics;
+import dev.hako.trace.Trace;
 import dev.hako.image.Image;
 import dev.hako.image.ImageService;
 import dev.hako.image.spec.ImageConfig;
@@ -71,6 +72,7 @@ final class ContainerCreation {
         Pod pod = pods.get(podId);
         CreateChecks.requireReady(pod);
         String name = CreateChecks.requireName(cfg);
+        Trace.pod(pod.id(), name); // the call's phases join the pod's start-up timings
         String imageText = CreateChecks.requireImage(cfg);
         Image image = images.find(imageText).orElseThrow(() ->
                 HakoException.notFound("image \"" + imageText + "\" is not present; pull it first"));
@@ -98,19 +100,21 @@ final class ContainerCreation {
             }
             intended = true;
             bundles.createDirectories(id);
-            bundles.mountRootfs(id, images.layerDirs(image));
+            Trace.run("rootfs", () -> bundles.mountRootfs(id, images.layerDirs(image)));
             mounted = true;
             FaultPoints.reach("container-rootfs-mounted");
-            ImageConfig imageConfig = images.config(image);
-            RuntimeSpec spec = specs.generate(new SpecInput(id, withPodAnnotations(cfg, pod, handler),
-                    pod.context(), imageConfig,
-                    imageText, rootfs, config.runtime().cgroupDriver()));
-            ContainerBundles.writeSpec(bundle, spec.toJson());
+            Trace.run("oci spec", () -> {
+                ImageConfig imageConfig = images.config(image);
+                RuntimeSpec spec = specs.generate(new SpecInput(id, withPodAnnotations(cfg, pod, handler),
+                        pod.context(), imageConfig,
+                        imageText, rootfs, config.runtime().cgroupDriver()));
+                ContainerBundles.writeSpec(bundle, spec.toJson());
+            });
             if (logPath.getParent() != null) {
                 Files.createDirectories(logPath.getParent());
             }
-            int pid = runtime.create(new ContainerRuntime.AppContainer(id, name, bundle, logPath, cfg.getTty(), cfg.getStdin(),
-                    cfg.getStdinOnce()));
+            int pid = Trace.in("conmon create", () -> runtime.create(new ContainerRuntime.AppContainer(id, name, bundle,
+                    logPath, cfg.getTty(), cfg.getStdin(), cfg.getStdinOnce())));
             FaultPoints.reach("container-created");
             Container c = new Container(id, pod.id(), cfg, imageText, image.id(), imageRef, Container.State.CREATED,
                     intent.createdAt(), null, null, null, "", "", pid, bundle, logPath, handler.name());

@@ -4,6 +4,7 @@ import dev.hako.config.HakoConfig;
 import dev.hako.cri.v1.ContainerConfig;
 import dev.hako.error.HakoException;
 import dev.hako.metrics.Metrics;
+import dev.hako.trace.Trace;
 import dev.hako.image.ImageService;
 import dev.hako.json.Json;
 import dev.hako.log.Log;
@@ -98,8 +99,9 @@ public final class ContainerService implements PodContainers {
                         + ", only a created container can be started");
             }
             long started = Metrics.now();
+            Trace.pod(c.podId(), c.name()); // the call's phases join the pod's start-up timings
             try {
-                runtimes.runtime(c.handler()).start(id, c.pid(), c.bundle(), START_TIMEOUT);
+                Trace.run("runtime start", () -> runtimes.runtime(c.handler()).start(id, c.pid(), c.bundle(), START_TIMEOUT));
             } catch (HakoException e) {
                 // keep the failed container visible with the runtime's reason, as the kubelet expects
                 Container failed = c.with(Container.State.EXITED, null, Instant.now(), 128, "StartError", e.getMessage(), c.pid());

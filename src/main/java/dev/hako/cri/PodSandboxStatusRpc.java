@@ -11,6 +11,8 @@ import dev.hako.cri.v1.PodSandboxStatusResponse;
 import dev.hako.json.Json;
 import dev.hako.pod.Pod;
 import dev.hako.pod.PodService;
+import dev.hako.trace.Timing;
+import dev.hako.trace.Trace;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -51,6 +53,8 @@ final class PodSandboxStatusRpc {
             info.put("cgroupParent", p.context().cgroupParent());
             info.put("runtimeHandler", p.runtimeHandler());
             out.putInfo("info", Json.write(info));
+            // where the pod's start-up time went (hako trace POD); kept in memory since this daemon started
+            out.putInfo("timings", Json.write(Trace.timings(p.id()).stream().map(Timing::toMap).toList()));
         }
         return out.build();
     }

@@ -2,6 +2,7 @@ package dev.hako.daemon;
 
 import dev.hako.cri.CallLog;
 import dev.hako.cri.CallMetrics;
+import dev.hako.cri.CallTracing;
 import dev.hako.log.Log;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
@@ -85,6 +86,7 @@ final class CriSocketServer implements AutoCloseable {
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 // unix sockets have no keepalive; without this grpc logs an "unknown channel option" warning
                 .withChildOption(ChannelOption.SO_KEEPALIVE, null)
+                .intercept(new CallTracing()) // innermost: its phase is current while the handler runs
                 .intercept(new CallLog())
                 .intercept(new CallMetrics())
                 .intercept(afterStart);

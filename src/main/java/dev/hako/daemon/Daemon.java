@@ -14,6 +14,7 @@ import dev.hako.stats.StatsService;
 import dev.hako.log.Log;
 import dev.hako.metrics.Metrics;
 import dev.hako.metrics.MetricsServer;
+import dev.hako.trace.Trace;
 import dev.hako.network.Cni;
 import dev.hako.network.NetworkState;
 import dev.hako.network.SettingStore;
@@ -58,6 +59,12 @@ public final class Daemon {
         createDirectory(config.socket().getParent());
         if (config.metrics().enabled()) {
             Metrics.enable(); // from the first call on: the server itself starts once the services exist
+        }
+        if (config.tracing().enabled()) {
+            // spans queue from the first call on; an unreachable collector costs nothing but dropped spans
+            Trace.enable(config.tracing().tracesUrl(), config.tracing().samplingRatePerMillion(), BuildInfo.VERSION);
+            LOG.info("exporting traces", "endpoint", config.tracing().tracesUrl(),
+                    "sampling_rate_per_million", config.tracing().samplingRatePerMillion());
         }
         try (ExclusiveLock rootLock = ExclusiveLock.acquire(config.root().resolve("hako.lock"), "root " + config.root());
              ExclusiveLock socketLock = ExclusiveLock.acquire(lockFileFor(config.socket()), "socket " + config.socket());
@@ -105,6 +112,7 @@ public final class Daemon {
                 metricsServer.close();
             }
             stats.close();
+            Trace.shutdown(); // after the last call: its spans are exported before the process ends
         }
         LOG.info("stopped");
     }

@@ -1,5 +1,6 @@
 package dev.hako.image;
 
+import dev.hako.trace.Trace;
 import dev.hako.image.spec.Digest;
 import dev.hako.image.spec.ImageReference;
 import dev.hako.image.spec.MediaTypes;
@@ -53,8 +54,10 @@ final class LayerFetcher {
         if (existing != null) {
             return existing;
         }
+        dev.hako.trace.Phase pull = Trace.current(); // the layer's phases nest under the pull on the thread that asked
         Thread.ofVirtual().name("layer-" + layer.digest().shortHex()).start(() -> {
-            try {
+            try (Trace.Scope s = Trace.resume(pull); dev.hako.trace.Phase p = Trace.phase("layer")) {
+                p.attribute("oci.layer.digest", layer.digest().toString()).attribute("oci.layer.size", layer.size());
                 fetch(ref, auth, layer, listener);
                 mine.complete(null);
             } catch (Throwable t) {
@@ -116,14 +119,23 @@ final class LayerFetcher {
             blob = registry.openBlob(ref, layer.digest(), layer.size(), auth);
             try (ContentStore.Ingest ingest = content.begin()) {
                 Tee tee = new Tee(new Progress(blob.body(), layer, listener), ingest);
-                UnpackResult result = unpack ? unpack(ref, layer, tee, prepared) : null;
-                tee.transferTo(OutputNowhere.INSTANCE); // whatever the decompressor did not need still counts for the digest
+                UnpackResult result;
+                // the body is unpacked as it arrives: one phase for both, its attribute says so
+                try (dev.hako.trace.Phase fetching = Trace.phase("layer fetch").attribute("hako.layer.unpacked_while_fetching",
+                        String.valueOf(unpack))) {
+                    result = unpack ? unpack(ref, layer, tee, prepared) : null;
+                    tee.transferTo(OutputNowhere.INSTANCE); // whatever the decompressor did not need still counts for the digest
+                }
                 blob.close();
                 permit.release();
                 dev.hako.FaultPoints.reach("pull-mid-layer");
-                ingest.commit(layer.digest(), layer.size());
+                try (dev.hako.trace.Phase verifying = Trace.phase("layer verify")) {
+                    ingest.commit(layer.digest(), layer.size());
+                    if (unpack) {
+                        checkDiffId(layer, result);
+                    }
+                }
                 if (unpack) {
-                    checkDiffId(layer, result);
                     snapshots.commit(prepared, layer.chainId());
                     committed = true;
                 }
@@ -174,8 +186,8 @@ final class LayerFetcher {
         Path prepared = snapshots.prepare();
         boolean committed = false;
         try (InputStream in = Files.newInputStream(content.path(layer.digest()))) {
-            UnpackResult result = unpack(null, layer, in, prepared);
-            checkDiffId(layer, result);
+            UnpackResult result = Trace.in("layer unpack", () -> unpack(null, layer, in, prepared));
+            Trace.run("layer verify", () -> checkDiffId(layer, result));
             snapshots.commit(prepared, layer.chainId());
             committed = true;
         } finally {

@@ -4,6 +4,7 @@ import dev.hako.Readiness;
 import dev.hako.config.NetworkSettings;
 import dev.hako.error.HakoException;
 import dev.hako.metrics.Metrics;
+import dev.hako.trace.Trace;
 import dev.hako.log.Log;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -110,8 +111,12 @@ public final class Cni {
         entry.put("config", conf.raw());
         cache.write(a.podId(), entry);
         Map<String, Object> prev = null;
+        Trace.current().attribute("cni.network", conf.name());
         for (Map<String, Object> plugin : conf.plugins()) {
-            Map<String, Object> out = plugins.run("ADD", conf, plugin, a, a.netns(), prev);
+            Map<String, Object> input = prev;
+            String type = String.valueOf(plugin.get("type"));
+            // one phase per plugin of the chain: which one is slow (IPAM, portmap's iptables) is the question
+            Map<String, Object> out = Trace.in("cni add " + type, () -> plugins.run("ADD", conf, plugin, a, a.netns(), input));
             if (out != null) {
                 prev = out;
             }

@@ -8,6 +8,7 @@ import dev.hako.log.Log;
 import dev.hako.monitor.Conmon;
 import dev.hako.monitor.ContainerRuntime;
 import dev.hako.spec.InfraSpec;
+import dev.hako.trace.Trace;
 import dev.hako.oci.OciRuntime;
 import dev.hako.spec.PodContext;
 import dev.hako.sys.FileTrees;
@@ -59,10 +60,10 @@ final class InfraContainer {
         prepareRootfs();
         Path bundle = podDir.resolve(DIR);
         PrivateFiles.directory(bundle);
-        PrivateFiles.writeString(bundle.resolve("config.json"), Json.write(InfraSpec.generate(pod,
-                command.subList(1, command.size()), rootfs, driver, minOomScoreAdj, allowed(podAnnotations, handler)).toJson()));
-        int pid = runtime.createInfra(pod.podId(), bundle, bundle.resolve("infra.log"));
-        runtime.oci().start(pod.podId());
+        Trace.run("oci spec", () -> PrivateFiles.writeString(bundle.resolve("config.json"), Json.write(InfraSpec.generate(pod,
+                command.subList(1, command.size()), rootfs, driver, minOomScoreAdj, allowed(podAnnotations, handler)).toJson())));
+        int pid = Trace.in("conmon create", () -> runtime.createInfra(pod.podId(), bundle, bundle.resolve("infra.log")));
+        Trace.run("runtime start", () -> runtime.oci().start(pod.podId()));
         LOG.debug("infra container started", "pod", pod.podId(), "pid", pid, "handler", handler.name());
         return pid;
     }

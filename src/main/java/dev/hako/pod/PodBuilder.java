@@ -5,6 +5,7 @@ import dev.hako.cri.v1.PodSandboxConfig;
 import dev.hako.error.HakoException;
 import dev.hako.log.Log;
 import dev.hako.metrics.Metrics;
+import dev.hako.trace.Trace;
 import dev.hako.monitor.ContainerRuntime;
 import dev.hako.monitor.ContainerRuntimes;
 import dev.hako.store.PodTable;
@@ -104,7 +105,7 @@ final class PodBuilder {
                     step("cni");
                     started.cniAdding = true;
                     long attaching = Metrics.now();
-                    ips = network.attach(id, config, netns);
+                    ips = Trace.in("network", () -> network.attach(id, config, netns));
                     Metrics.podStartPhase("network", handler, attaching);
                     if (!ips.isEmpty()) {
                         PodFiles.writeHosts(dir, plan.hostname(), ips.getFirst());
@@ -120,8 +121,9 @@ final class PodBuilder {
                 step("infra");
                 started.infraStarting = true;
                 long starting = Metrics.now();
-                int pid = infra.start(PodRecords.context(id, config, details), config.getAnnotationsMap(), runtime,
-                        dir);
+                PodDetails before = details;
+                int pid = Trace.in("infra", () -> infra.start(PodRecords.context(id, config, before),
+                        config.getAnnotationsMap(), runtime, dir));
                 FaultPoints.reach("pod-infra-started");
                 Metrics.podStartPhase("infra", handler, starting);
                 details = details(dir, plan, pins, shm, sharedPid, ips, pid);
@@ -171,7 +173,7 @@ final class PodBuilder {
             Files.createFile(pin);
         }
         step("namespaces");
-        NamespacePins.create(pins, plan.hostname());
+        Trace.run("namespaces", () -> NamespacePins.create(pins, plan.hostname()));
         FaultPoints.reach("pod-netns-pinned");
         return new Pins(nsDir, pins);
     }

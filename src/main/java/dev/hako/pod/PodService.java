@@ -6,6 +6,7 @@ import dev.hako.cri.v1.PodSandboxConfig;
 import dev.hako.error.HakoException;
 import dev.hako.log.Log;
 import dev.hako.metrics.Metrics;
+import dev.hako.trace.Trace;
 import dev.hako.monitor.ContainerRuntimes;
 import dev.hako.network.Cni;
 import dev.hako.oci.RuntimeHandlers;
@@ -122,6 +123,7 @@ public final class PodService {
         try {
             long start = System.nanoTime();
             Pod pod = builder.create(id, config, plan, handler);
+            Trace.pod(id, ""); // the call's phases become the pod's start-up timings (a failed create has no pod)
             Metrics.podStartPhase("sandbox", handler, start);
             LOG.info("pod sandbox ready", "pod", id, "pod_name", plan.describe(), "uid", plan.uid(),
                     "attempt", Integer.toUnsignedString(plan.attempt()), "handler", handler,
@@ -185,6 +187,7 @@ public final class PodService {
             }
             Pod before = records.toPod(row.get());
             teardown.remove(before, containers);
+            Trace.forget(before.id());
             Pod last = before.withState(Pod.State.NOTREADY);
             if (before.state() == Pod.State.READY) {
                 tell(o -> o.stopped(last));

@@ -232,7 +232,8 @@ class ConfigLoaderTest {
     void configTreeUsesTheTomlKeyNames() throws Exception {
         HakoConfig c = ConfigLoader.fromToml("[image.registries.\"127.0.0.1:5000\"]\ninsecure = true", null);
         assertThat(ConfigTree.of(c).keySet())
-                .containsExactly("socket", "root", "state", "log_level", "runtime", "image", "network", "stream", "metrics");
+                .containsExactly("socket", "root", "state", "log_level", "runtime", "image", "network", "stream", "metrics",
+                        "tracing");
         assertThat(dev.hako.json.Json.write(ConfigTree.of(c)))
                 .contains("\"registries\":{\"127.0.0.1:5000\":{\"mirrors\":[],\"insecure\":true,\"ca_file\":\"\",\"fallback\":true}}");
     }
@@ -337,6 +338,23 @@ class ConfigLoaderTest {
         assertThat(portOnly.host()).isEqualTo("127.0.0.1");
         assertThat(portOnly.port()).isEqualTo(9090);
         assertThat(ConfigLoader.fromToml("[metrics]\naddress = \"[::1]:9090\"", null).metrics().host()).isEqualTo("::1");
+    }
+
+    @Test
+    void tracingIsOffByDefaultAndTakesAnOtlpHttpBaseUrl() throws Exception {
+        TracingSettings off = ConfigLoader.fromToml("", null).tracing();
+        assertThat(off.enabled()).isFalse();
+        assertThat(off.samplingRatePerMillion()).isEqualTo(1_000_000);
+        TracingSettings on = ConfigLoader.fromToml(
+                "[tracing]\nendpoint = \"http://127.0.0.1:4318/\"\nsampling_rate_per_million = 250000", null).tracing();
+        assertThat(on.enabled()).isTrue();
+        assertThat(on.tracesUrl()).isEqualTo("http://127.0.0.1:4318/v1/traces");
+        assertThat(on.samplingRatePerMillion()).isEqualTo(250_000);
+        assertError("[tracing]\nendpoint = \"127.0.0.1:4317\"",
+                "tracing.endpoint (line 2): \"127.0.0.1:4317\" is not an OTLP/HTTP base URL");
+        assertError("[tracing]\nsampling_rate_per_million = 2000000",
+                "tracing.sampling_rate_per_million (line 2): 2000000 is outside 0..1000000");
+        assertError("[tracing]\nenable_tracing = true", "tracing.enable_tracing");
     }
 
     private static void assertError(String toml, String expectedStart) {

@@ -48,7 +48,7 @@ class ImageServiceTest {
         root = TempDirs.create("hako-images-");
         HakoConfig defaults = ConfigLoader.fromToml("", null);
         config = new HakoConfig(defaults.socket(), root, root.resolve("state"), defaults.logLevel(), defaults.runtime(),
-                defaults.image(), defaults.network(), defaults.stream(), defaults.metrics());
+                defaults.image(), defaults.network(), defaults.stream(), defaults.metrics(), defaults.tracing());
         store = MetadataStore.open(config.databaseFile());
         images = new ImageService(config, store);
         content = new ContentStore(root);
