@@ -85,13 +85,16 @@ final class StatsProtos {
     }
 
     private static MemoryUsage memory(long at, CgroupSample g) {
-        return MemoryUsage.newBuilder().setTimestamp(at)
+        MemoryUsage.Builder m = MemoryUsage.newBuilder().setTimestamp(at)
                 .setUsageBytes(u64(g.usage()))
                 .setWorkingSetBytes(u64(g.workingSet()))
                 .setRssBytes(u64(g.rss()))
                 .setPageFaults(u64(g.pageFaults()))
-                .setMajorPageFaults(u64(g.majorPageFaults()))
-                .build();
+                .setMajorPageFaults(u64(g.majorPageFaults()));
+        if (g.available() >= 0) { // only under a limit, as cAdvisor reports it
+            m.setAvailableBytes(u64(g.available()));
+        }
+        return m.build();
     }
 
     static UInt64Value u64(long v) {

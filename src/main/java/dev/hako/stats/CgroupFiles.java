@@ -37,14 +37,35 @@ public final class CgroupFiles {
 
     /** Reads the cgroup's files; an IOException when the cgroup is gone (or never existed). */
     public static CgroupSample read(CgroupPaths.Dirs dirs) throws IOException {
-        return dirs.v2()
+        CgroupSample s = dirs.v2()
                 ? fromV2(Files.readString(dirs.cpu().resolve("cpu.stat")),
                         Files.readString(dirs.memory().resolve("memory.current")),
                         Files.readString(dirs.memory().resolve("memory.stat")), procs(dirs.cpu()))
                 : fromV1(Files.readString(dirs.cpu().resolve("cpuacct.usage")),
                         Files.readString(dirs.memory().resolve("memory.usage_in_bytes")),
                         Files.readString(dirs.memory().resolve("memory.stat")), procs(dirs.cpu()));
+        return s.withLimit(limit(dirs.memory().resolve(dirs.v2() ? "memory.max" : "memory.limit_in_bytes")));
     }
+
+    /**
+     * A memory limit file: "max" (v2) or v1's page-rounded "no limit" (near 2^63) read as 0, none; a file that
+     * cannot be read as 0 too (the limit is extra information, not worth failing a sample for).
+     */
+    public static long limit(Path file) {
+        try {
+            return limitValue(Files.readString(file));
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    static long limitValue(String text) {
+        long v = parseValue(text);
+        return v <= 0 || v >= NO_LIMIT ? 0 : v;
+    }
+
+    /** At or above this a v1 limit means none (the kernel writes PAGE_COUNTER_MAX in bytes, 2^63 rounded to pages). */
+    private static final long NO_LIMIT = 1L << 62;
 
     /** cgroup v1: hierarchical {@code total_*} counters of memory.stat when present. */
     public static CgroupSample fromV1(String cpuacctUsage, String usageInBytes, String memoryStat, long processes) {

@@ -61,6 +61,14 @@ class CgroupFilesTest {
         assertThat(s.cpuNanos()).isEqualTo(999);
         assertThat(s.processes()).isEqualTo(3);
         assertThat(s.workingSet()).isEqualTo(16384 - 1024);
+        assertThat(s.limit()).as("no limit file").isZero();
+        assertThat(s.available()).isEqualTo(-1);
+        Files.writeString(mem.resolve("memory.limit_in_bytes"), "9223372036854771712\n"); // v1's "unlimited"
+        assertThat(CgroupFiles.read(CgroupPaths.resolve(root, "/hako/hako-a")).limit()).isZero();
+        Files.writeString(mem.resolve("memory.limit_in_bytes"), "65536\n");
+        CgroupSample limited = CgroupFiles.read(CgroupPaths.resolve(root, "/hako/hako-a"));
+        assertThat(limited.limit()).isEqualTo(65536);
+        assertThat(limited.available()).isEqualTo(65536 - (16384 - 1024));
 
         Path v2 = Files.createDirectories(root.resolve("v2"));
         Files.writeString(v2.resolve("cgroup.controllers"), "cpu memory\n");
@@ -73,6 +81,11 @@ class CgroupFilesTest {
         assertThat(s2.cpuNanos()).isEqualTo(7000);
         assertThat(s2.workingSet()).isEqualTo(2048);
         assertThat(s2.processes()).isEqualTo(1);
+        Files.writeString(dir.resolve("memory.max"), "max\n");
+        assertThat(CgroupFiles.read(CgroupPaths.resolve(v2, "system.slice:hako:a")).available()).isEqualTo(-1);
+        Files.writeString(dir.resolve("memory.max"), "3000\n");
+        assertThat(CgroupFiles.read(CgroupPaths.resolve(v2, "system.slice:hako:a")).available())
+                .as("at least 0: the working set may pass a limit just lowered").isEqualTo(952);
     }
 
     @Test

@@ -119,6 +119,7 @@ class StatsDaemonIT {
         assertThat(second.getCpu().getTimestamp()).isGreaterThan(first.getCpu().getTimestamp());
         assertThat(second.getMemory().getWorkingSetBytes().getValue()).isPositive();
         assertThat(second.getMemory().getUsageBytes().getValue()).isPositive();
+        assertThat(second.getMemory().hasAvailableBytes()).as("no memory limit, no available_bytes").isFalse();
         assertThat(second.getWritableLayer().getFsId().getMountpoint()).isEqualTo(d.root().toString());
 
         // filters
@@ -175,6 +176,25 @@ class StatsDaemonIT {
      * wait for the background sampler, must already hold the container (created: present; started: its
      * CPU, memory and writable layer figures), also in the pod's stats; a removed one is gone at once.
      */
+    /** Under a memory limit, available_bytes is the limit less the working set, as cAdvisor reports it. */
+    @Test
+    void availableBytesUnderAMemoryLimit() throws Exception {
+        String pod = runPod("limited", "web");
+        long limit = 48L << 20;
+        String id = d.runtime().createContainer(CreateContainerRequest.newBuilder().setPodSandboxId(pod)
+                .setConfig(ContainerConfig.newBuilder().setMetadata(ContainerMetadata.newBuilder().setName("capped"))
+                        .setImage(ImageSpec.newBuilder().setImage(IMAGE))
+                        .addAllCommand(List.of("/bin/sh", "-c", "sleep 1000")).setLogPath("capped.log")
+                        .setLinux(dev.hako.cri.v1.LinuxContainerConfig.newBuilder().setResources(
+                                dev.hako.cri.v1.LinuxContainerResources.newBuilder().setMemoryLimitInBytes(limit))))
+                .build()).getContainerId();
+        d.runtime().startContainer(StartContainerRequest.newBuilder().setContainerId(id).build());
+        ContainerStats s = await(() -> stats(id), x -> x.getMemory().getWorkingSetBytes().getValue() > 0, 3000);
+        var m = s.getMemory();
+        assertThat(m.hasAvailableBytes()).isTrue();
+        assertThat(m.getAvailableBytes().getValue() + m.getWorkingSetBytes().getValue()).isEqualTo(limit);
+    }
+
     @Test
     void containersAreInTheStatsFromTheMomentTheyExist() {
         String pod = runPod("fresh", "web");
