@@ -168,7 +168,10 @@ public final class Cni {
         List<Map<String, Object>> reversed = new ArrayList<>(conf.plugins());
         Collections.reverse(reversed);
         for (Map<String, Object> plugin : reversed) {
-            plugins.run("DEL", conf, plugin, a, netns, prev);
+            Map<String, Object> input = prev;
+            String ns = netns;
+            Attachment of = a;
+            Trace.in("cni del " + plugin.get("type"), () -> plugins.run("DEL", conf, plugin, of, ns, input));
         }
         cache.remove(a.podId());
         LOG.info("CNI DEL", "pod", a.podId(), "network", conf.name(), "netns", netns.isEmpty() ? "gone" : netns);

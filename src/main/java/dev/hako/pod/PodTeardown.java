@@ -4,6 +4,7 @@ import dev.hako.error.HakoException;
 import dev.hako.log.Log;
 import dev.hako.monitor.ContainerRuntimes;
 import dev.hako.store.PodTable;
+import dev.hako.trace.Trace;
 import java.io.IOException;
 
 /**
@@ -28,11 +29,11 @@ final class PodTeardown {
 
     /** Stops the pod: its containers first, then its /dev/shm and namespaces are released. Idempotent. */
     void stop(Pod pod, PodContainers containers) {
-        containers.stopContainers(pod.id());
+        Trace.run("containers", () -> containers.stopContainers(pod.id()));
         if (pod.hasInfra()) {
-            infra.stop(pod.id(), pod.dir(), runtimes.runtime(pod.runtimeHandler()));
+            Trace.run("infra", () -> infra.stop(pod.id(), pod.dir(), runtimes.runtime(pod.runtimeHandler())));
         }
-        network.detach(pod);
+        Trace.run("network", () -> network.detach(pod));
         try {
             PodMounts.release(pod.dir());
         } catch (IOException e) {

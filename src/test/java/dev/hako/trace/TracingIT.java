@@ -131,6 +131,12 @@ class TracingIT {
             d.runtime().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(pod).build());
             assertThat(d.stop()).isZero();
             assertThat(spans).extracting(r -> r.span().getName()).contains("runtime.v1.RuntimeService/RemovePodSandbox");
+            // the stop's phases: containers, the infra container, CNI DEL plugin by plugin in reverse order
+            Span stop = await(spans, s -> s.getName().equals("runtime.v1.RuntimeService/StopPodSandbox"));
+            List<Span> stopPhases = children(spans, stop);
+            assertThat(stopPhases).extracting(Span::getName).containsExactly("containers", "infra", "network");
+            assertThat(children(spans, stopPhases.get(2))).extracting(Span::getName)
+                    .containsExactly("cni del portmap", "cni del bridge");
         } finally {
             collector.stop(0);
             new ProcessBuilder("ip", "link", "del", BRIDGE).redirectErrorStream(true).start().waitFor();
