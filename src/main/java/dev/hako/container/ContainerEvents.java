@@ -113,10 +113,8 @@ final class ContainerEvents implements PodObserver {
     /** The pod's containers as stored (no exit files read here: that would publish from inside a publish). */
     private List<Container> containersOf(String podId) {
         List<Container> out = new ArrayList<>();
-        for (ContainerRow r : records.all()) {
-            if (r.podId().equals(podId)) {
-                out.add(ContainerRecords.container(r));
-            }
+        for (ContainerRow r : records.ofPod(podId)) {
+            out.add(ContainerRecords.container(r));
         }
         return out;
     }

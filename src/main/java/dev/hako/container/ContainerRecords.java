@@ -31,6 +31,10 @@ final class ContainerRecords {
     }
 
     /** Every whole record; intents of creates in progress are not among them. */
+    List<ContainerRow> ofPod(String podId) {
+        return table.ofPod(podId);
+    }
+
     List<ContainerRow> all() {
         return table.all();
     }

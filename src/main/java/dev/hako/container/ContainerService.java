@@ -214,13 +214,11 @@ public final class ContainerService implements PodContainers {
         throw HakoException.notFound("container \"" + idOrPrefix + "\" does not exist");
     }
 
-    /** The containers of one pod, exits read as {@link #list()} does. */
+    /** The containers of one pod, newest first, exits read as {@link #list()} does. */
     public List<Container> inPod(String podId) {
         List<Container> out = new ArrayList<>();
-        for (ContainerRow r : records.all()) {
-            if (r.podId().equals(podId)) {
-                out.add(exits.refresh(ContainerRecords.container(r)));
-            }
+        for (ContainerRow r : records.ofPod(podId)) {
+            out.add(exits.refresh(ContainerRecords.container(r)));
         }
         return out;
     }

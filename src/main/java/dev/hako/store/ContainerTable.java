@@ -122,6 +122,24 @@ public final class ContainerTable {
         });
     }
 
+    /** One pod's containers, newest first (the containers_by_pod index: PodSandboxStatus asks this per call). */
+    public List<ContainerRow> ofPod(String podId) {
+        return store.query("list containers of pod " + podId, db -> {
+            try (PreparedStatement ps = db.prepareStatement(
+                    "SELECT * FROM containers WHERE pod_id = ? AND state <> ? ORDER BY created_at DESC, id")) {
+                ps.setString(1, podId);
+                ps.setString(2, CREATING);
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<ContainerRow> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(read(rs));
+                    }
+                    return out;
+                }
+            }
+        });
+    }
+
     public Optional<ContainerRow> byId(String id) {
         return store.query("read container " + id, db -> {
             try (PreparedStatement ps = db.prepareStatement("SELECT * FROM containers WHERE id = ? AND state <> ?")) {

@@ -146,4 +146,17 @@ class ContainerRecordsTest {
         assertThat(id).matches("[0-9a-f]{64}");
         assertThat(records.newId()).isNotEqualTo(id);
     }
+
+    @Test
+    void aPodsContainersComeNewestFirstWithoutIntents() {
+        Container old = f.container("old", Container.State.RUNNING, "runc");
+        Container newer = new Container("newer", old.podId(), ContainerFixture.config("newer-name", 0), old.imageName(),
+                old.imageId(), old.imageRef(), Container.State.CREATED, old.createdAt().plusSeconds(5), null, null, null,
+                "", "", 0, old.bundle(), old.logPath(), "runc");
+        f.insert(f.row(newer));
+        f.insert(f.row(old));
+        f.insert(ContainerRecords.intent(f.row(f.container("creating", Container.State.CREATED, "runc"))));
+        assertThat(records.ofPod(old.podId())).extracting(ContainerRow::id).containsExactly("newer", "old");
+        assertThat(records.ofPod("another-pod")).isEmpty();
+    }
 }
